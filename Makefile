@@ -1,0 +1,47 @@
+# voiceai: `make run` serves the demo, `make test` runs the suite. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format install db-stop
+
+install: $(VENV)/.installed
+
+# Stamp files: pip runs again only when a requirements file changes.
+$(PY):
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if v in ((3, 11), (3, 12)) else "voiceai needs Python 3.11 or 3.12, and $(PYTHON) is %d.%d: run make with PYTHON=python3.12 (or python3.11)." % v)'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "voiceai is serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "Stop it with Ctrl-C. The embedded database keeps running; 'make db-stop' stops it."
+	@echo ""
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) voiceai.asgi:application
+
+test: $(VENV)/.installed-dev
+	$(PY) manage.py check
+	$(PY) manage.py test
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+db-stop: $(VENV)/.installed
+	$(PY) -m voiceai.embedded_postgres stop

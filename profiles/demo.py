@@ -1,0 +1,134 @@
+"""The demo business that `make run` serves: a bilingual dental clinic on +15550100000.
+
+Seeding creates what is missing and leaves alone what exists, so staff edits to the demo
+survive every `make run`.
+"""
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from knowledge.models import Document, KnowledgeBase
+from profiles.models import PhoneProfile, ProfileLanguage
+
+DEMO_NUMBER = "+15550100000"
+DEMO_KNOWLEDGE_BASE = "Bright Smile Dental"
+DEMO_KNOWLEDGE_DIR = Path(__file__).parent / "demo_knowledge"
+
+DEMO_INSTRUCTIONS = """\
+You are Ava, the friendly phone assistant of Bright Smile Dental, a family dental clinic.
+Help callers with opening hours, location, services, insurance, prices and appointments.
+Be warm and brief. If you are not sure of an answer, say so and offer to connect the caller
+to the front desk. Never give medical diagnoses; for pain or swelling, suggest an appointment
+or, out of hours, the emergency line."""
+
+
+@dataclass(frozen=True)
+class DemoSeedResult:
+    profile: PhoneProfile
+    profile_created: bool
+    documents_created: int
+    documents_total: int
+    staff_username: str
+    staff_created: bool
+    # Set only when this run chose the password, so it can be shown exactly once.
+    generated_password: str | None
+
+
+def demo_documents() -> list[tuple[str, str]]:
+    """(title, text) of each shipped demo document; the title is its first heading."""
+    documents = []
+    for path in sorted(DEMO_KNOWLEDGE_DIR.glob("*.md")):
+        text = path.read_text(encoding="utf-8").strip()
+        title = text.splitlines()[0].lstrip("# ").strip()
+        documents.append((title, text))
+    return documents
+
+
+@transaction.atomic
+def demo_seed(*, staff_username: str, staff_password: str | None) -> DemoSeedResult:
+    knowledge_base, _ = KnowledgeBase.objects.get_or_create(
+        name=DEMO_KNOWLEDGE_BASE,
+        defaults={"description": "Hours, location, services, insurance and policies."},
+    )
+    documents = demo_documents()
+    documents_created = 0
+    for title, text in documents:
+        _, created = Document.objects.get_or_create(
+            knowledge_base=knowledge_base, title=title, defaults={"source_text": text}
+        )
+        documents_created += created
+
+    profile, profile_created = _demo_profile()
+    if profile_created:
+        profile.knowledge_bases.add(knowledge_base)
+
+    staff_created, generated_password = _staff_account(staff_username, staff_password)
+    return DemoSeedResult(
+        profile=profile,
+        profile_created=profile_created,
+        documents_created=documents_created,
+        documents_total=len(documents),
+        staff_username=staff_username,
+        staff_created=staff_created,
+        generated_password=generated_password,
+    )
+
+
+def _demo_profile() -> tuple[PhoneProfile, bool]:
+    existing = PhoneProfile.objects.filter(number=DEMO_NUMBER).first()
+    if existing is not None:
+        return existing, False
+    profile = PhoneProfile(
+        number=DEMO_NUMBER,
+        name="Bright Smile Dental",
+        assistant_name="Ava",
+        language="en-US",
+        tts_provider="Google",
+        voice="en-US-Journey-O",
+        transcription_provider="Deepgram",
+        speech_model="nova-3-general",
+        welcome_greeting=(
+            "Hello, thank you for calling Bright Smile Dental. I'm Ava, the clinic's virtual "
+            "assistant. How can I help you today? Para español, diga español."
+        ),
+        hints="Bright Smile, Delta Dental, Cigna, Aetna, MetLife, Guardian, Dr. Ruiz",
+        system_instructions=DEMO_INSTRUCTIONS,
+        transfer_message="Please hold while I connect you to our front desk.",
+    )
+    profile.full_clean(exclude=["knowledge_bases"])
+    profile.save()
+    spanish = ProfileLanguage(
+        profile=profile,
+        code="es-US",
+        tts_provider="Google",
+        voice="es-US-Neural2-A",
+        transcription_provider="Deepgram",
+        speech_model="nova-3-general",
+        welcome_greeting=(
+            "Hola, gracias por llamar a Bright Smile Dental. Soy Ava, la asistente virtual de "
+            "la clínica. ¿En qué le puedo ayudar?"
+        ),
+    )
+    spanish.full_clean()
+    spanish.save()
+    return profile, True
+
+
+def _staff_account(username: str, password: str | None) -> tuple[bool, str | None]:
+    """Create the staff account if missing. A given password is (re)applied; else one is made."""
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    generated = None
+    if user is None:
+        if not password:
+            password = generated = secrets.token_urlsafe(12)
+        User.objects.create_superuser(username=username, email="", password=password)
+        return True, generated
+    if password and not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return False, None

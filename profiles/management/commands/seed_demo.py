@@ -1,0 +1,51 @@
+import os
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from profiles.demo import demo_seed
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo clinic on +15550100000 (English and Spanish), its knowledge base and a "
+        "staff account. Safe to run again: existing rows are kept as they are."
+    )
+
+    def handle(self, *args, **options) -> None:
+        # The same variables Django's createsuperuser reads.
+        username = os.environ.get("DJANGO_SUPERUSER_USERNAME", "admin")
+        result = demo_seed(
+            staff_username=username,
+            staff_password=os.environ.get("DJANGO_SUPERUSER_PASSWORD") or None,
+        )
+        profile = result.profile
+        self.stdout.write(
+            f"Demo profile {profile.name} on {profile.number}: "
+            f"{'created' if result.profile_created else 'already there, left as is'}."
+        )
+        self.stdout.write(
+            f"Demo knowledge base: {result.documents_total} documents "
+            f"({result.documents_created} new)."
+        )
+        admin_url = f"{settings.PUBLIC_BASE_URL}/admin/"
+        if result.generated_password:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Staff login: {result.staff_username} / {result.generated_password}  "
+                    f"at {admin_url}\n"
+                    "This password is shown only once. Change it with "
+                    f"`python manage.py changepassword {result.staff_username}`."
+                )
+            )
+        elif result.staff_created:
+            self.stdout.write(
+                f"Staff login: {result.staff_username}, password from DJANGO_SUPERUSER_PASSWORD, "
+                f"at {admin_url}"
+            )
+        else:
+            self.stdout.write(
+                f"Staff login: {result.staff_username} (existing account, password unchanged; "
+                f"reset it with `python manage.py changepassword {result.staff_username}`) "
+                f"at {admin_url}"
+            )

@@ -1,0 +1,174 @@
+"""A phone number's identity: who answers it, in which voices and languages, and how."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from profiles.phone_numbers import E164_PATTERN, E164Field
+
+language_code_validator = RegexValidator(
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+    "Enter a BCP-47 language code such as en-US or es-MX.",
+)
+
+
+class TtsProvider(models.TextChoices):
+    GOOGLE = "Google"
+    AMAZON = "Amazon"
+    ELEVENLABS = "ElevenLabs"
+
+
+class TranscriptionProvider(models.TextChoices):
+    DEEPGRAM = "Deepgram"
+    GOOGLE = "Google"
+
+
+class CallerInput(models.TextChoices):
+    """Which caller input an attribute applies to (ConversationRelay's none/dtmf/speech/any)."""
+
+    NONE = "none", "Nothing"
+    DTMF = "dtmf", "Keypad only"
+    SPEECH = "speech", "Speech only"
+    ANY = "any", "Speech or keypad"
+
+
+class PhoneProfile(models.Model):
+    number = E164Field(
+        unique=True,
+        help_text="The Twilio number callers dial, in international format: +15550100000.",
+    )
+    name = models.CharField(max_length=100, help_text="The business or line, as staff know it.")
+    assistant_name = models.CharField(max_length=60, default="Ava")
+    is_active = models.BooleanField(
+        "active", default=True, help_text="Inactive numbers answer with a short apology."
+    )
+
+    # Voice: the <ConversationRelay> attributes for the primary language.
+    language = models.CharField(
+        max_length=16, default="en-US", validators=[language_code_validator]
+    )
+    tts_provider = models.CharField(
+        "TTS provider", max_length=16, choices=TtsProvider.choices, default=TtsProvider.GOOGLE
+    )
+    voice = models.CharField(
+        max_length=100, blank=True, help_text="Provider-specific voice; blank for its default."
+    )
+    transcription_provider = models.CharField(
+        max_length=16,
+        choices=TranscriptionProvider.choices,
+        default=TranscriptionProvider.DEEPGRAM,
+    )
+    speech_model = models.CharField(
+        max_length=64, blank=True, help_text="Provider-specific model; blank for its default."
+    )
+    welcome_greeting = models.TextField(
+        blank=True, help_text="Spoken when the call connects; blank to wait for the caller."
+    )
+    interruptible = models.CharField(
+        max_length=8,
+        choices=CallerInput.choices,
+        default=CallerInput.ANY,
+        help_text="Which caller input stops the assistant mid-sentence.",
+    )
+    welcome_greeting_interruptible = models.CharField(
+        max_length=8, choices=CallerInput.choices, default=CallerInput.ANY
+    )
+    report_input_during_agent_speech = models.CharField(
+        max_length=8,
+        choices=CallerInput.choices,
+        default=CallerInput.NONE,
+        help_text="Which caller input reaches the assistant while it is speaking.",
+    )
+    dtmf_detection = models.BooleanField("keypad (DTMF) detection", default=True)
+    hints = models.TextField(
+        blank=True, help_text="Comma-separated words the transcriber should expect (names)."
+    )
+
+    # AI
+    system_instructions = models.TextField(
+        blank=True, help_text="Who the assistant is and how it should help callers."
+    )
+    llm_model = models.CharField("LLM model", max_length=100, default="gpt-4o-mini")
+    temperature = models.FloatField(
+        default=0.3, validators=[MinValueValidator(0.0), MaxValueValidator(2.0)]
+    )
+    max_tokens = models.PositiveIntegerField(
+        default=300, validators=[MinValueValidator(1), MaxValueValidator(4096)]
+    )
+    knowledge_bases = models.ManyToManyField(
+        "knowledge.KnowledgeBase", blank=True, related_name="profiles"
+    )
+    use_knowledge = models.BooleanField(
+        default=True, help_text="Answer from the knowledge bases above."
+    )
+    use_intent_rules = models.BooleanField(
+        "use local intent rules",
+        default=True,
+        help_text="Answer greetings, thanks, goodbyes and requests for a person without the LLM.",
+    )
+
+    # Handoff
+    live_agent_number = E164Field(
+        blank=True, help_text="Where a caller who asks for a person is transferred."
+    )
+    transfer_message = models.TextField(
+        blank=True,
+        default="Please hold while I connect you to a member of our team.",
+        help_text="Said before the transfer.",
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(number__regex=E164_PATTERN), name="profile_number_e164"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.number})"
+
+
+class ProfileLanguage(models.Model):
+    """An extra language the assistant can switch to, with its own voice (a <Language>)."""
+
+    profile = models.ForeignKey(
+        PhoneProfile, on_delete=models.CASCADE, related_name="extra_languages"
+    )
+    code = models.CharField(max_length=16, validators=[language_code_validator])
+    tts_provider = models.CharField(
+        "TTS provider",
+        max_length=16,
+        choices=TtsProvider.choices,
+        blank=True,
+        help_text="Blank: as the profile.",
+    )
+    voice = models.CharField(max_length=100, blank=True)
+    transcription_provider = models.CharField(
+        max_length=16,
+        choices=TranscriptionProvider.choices,
+        blank=True,
+        help_text="Blank: as the profile.",
+    )
+    speech_model = models.CharField(max_length=64, blank=True)
+    welcome_greeting = models.TextField(
+        blank=True, help_text="The greeting in this language, when the call starts in it."
+    )
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "code"], name="profile_language_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        # On the admin's add page the profile is not saved yet, but it is attached.
+        profile = getattr(self, "profile", None) if self.profile_id is None else self.profile
+        if profile is not None and self.code == profile.language:
+            raise ValidationError({"code": "This is already the profile's primary language."})

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import path
+
+from voiceai import health
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+]
