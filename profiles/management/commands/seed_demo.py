@@ -1,6 +1,5 @@
 import os
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from profiles.demo import demo_seed
@@ -28,24 +27,20 @@ class Command(BaseCommand):
             f"Demo knowledge base: {result.documents_total} documents "
             f"({result.documents_created} new)."
         )
-        admin_url = f"{settings.PUBLIC_BASE_URL}/admin/"
         if result.generated_password:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Staff login: {result.staff_username} / {result.generated_password}  "
-                    f"at {admin_url}\n"
+                    f"Staff login: {result.staff_username} / {result.generated_password}\n"
                     "This password is shown only once. Change it with "
                     f"`python manage.py changepassword {result.staff_username}`."
                 )
             )
         elif result.staff_created:
             self.stdout.write(
-                f"Staff login: {result.staff_username}, password from DJANGO_SUPERUSER_PASSWORD, "
-                f"at {admin_url}"
+                f"Staff login: {result.staff_username}, password from DJANGO_SUPERUSER_PASSWORD."
             )
         else:
             self.stdout.write(
                 f"Staff login: {result.staff_username} (existing account, password unchanged; "
-                f"reset it with `python manage.py changepassword {result.staff_username}`) "
-                f"at {admin_url}"
+                f"reset it with `python manage.py changepassword {result.staff_username}`)."
             )
