@@ -8,6 +8,7 @@ class CallStatus(models.TextChoices):
     """Twilio's CallStatus values."""
 
     QUEUED = "queued"
+    INITIATED = "initiated"
     RINGING = "ringing"
     IN_PROGRESS = "in-progress"
     COMPLETED = "completed"
@@ -43,6 +44,9 @@ class Call(models.Model):
     )
     handoff_data = models.JSONField(
         null=True, blank=True, help_text="What the assistant handed back to Twilio at the end."
+    )
+    reconnect_count = models.PositiveSmallIntegerField(
+        default=0, help_text="Times the assistant was reconnected after its connection dropped."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

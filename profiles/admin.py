@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from profiles.models import PhoneProfile, ProfileLanguage
+from profiles.models import HandoffMenuOption, PhoneProfile, ProfileLanguage
 
 
 class ProfileLanguageInline(admin.StackedInline):
@@ -10,7 +10,18 @@ class ProfileLanguageInline(admin.StackedInline):
         ("code", "tts_provider", "voice"),
         ("transcription_provider", "speech_model"),
         "welcome_greeting",
+        "transfer_message",
     ]
+
+
+class HandoffMenuOptionInline(admin.TabularInline):
+    model = HandoffMenuOption
+    extra = 0
+    fields = ["digit", "language", "label", "keywords", "action", "number", "message"]
+    verbose_name = "handoff menu option"
+    verbose_name_plural = (
+        "Handoff menu (offered when the assistant hands the call over; empty: dial the live agent)"
+    )
 
 
 @admin.register(PhoneProfile)
@@ -20,7 +31,7 @@ class PhoneProfileAdmin(admin.ModelAdmin):
     search_fields = ["number", "name", "assistant_name"]
     filter_horizontal = ["knowledge_bases"]
     readonly_fields = ["created_at", "updated_at"]
-    inlines = [ProfileLanguageInline]
+    inlines = [ProfileLanguageInline, HandoffMenuOptionInline]
     fieldsets = [
         (None, {"fields": ["number", "name", "assistant_name", "is_active"]}),
         (
@@ -47,6 +58,15 @@ class PhoneProfileAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Handoff to a person", {"fields": ["live_agent_number", "transfer_message"]}),
+        (
+            "Handoff to a person",
+            {
+                "fields": [
+                    ("live_agent_number", "live_agent_timeout"),
+                    "transfer_message",
+                    "reconnect_limit",
+                ]
+            },
+        ),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]

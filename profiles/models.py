@@ -114,7 +114,19 @@ class PhoneProfile(models.Model):
     transfer_message = models.TextField(
         blank=True,
         default="Please hold while I connect you to a member of our team.",
-        help_text="Said before the transfer.",
+        help_text="Said before the transfer, in the primary language (extra languages have their "
+        "own). Blank: a standard sentence.",
+    )
+    live_agent_timeout = models.PositiveSmallIntegerField(
+        "ring the live agent for (seconds)",
+        default=20,
+        validators=[MinValueValidator(5), MaxValueValidator(120)],
+    )
+    reconnect_limit = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MaxValueValidator(5)],
+        help_text="How many times a call whose connection to the assistant dropped is "
+        "reconnected before it ends with an apology.",
     )
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -157,6 +169,9 @@ class ProfileLanguage(models.Model):
     welcome_greeting = models.TextField(
         blank=True, help_text="The greeting in this language, when the call starts in it."
     )
+    transfer_message = models.TextField(
+        blank=True, help_text="Said before a transfer in this language. Blank: a standard one."
+    )
 
     class Meta:
         ordering = ["code"]
@@ -172,3 +187,56 @@ class ProfileLanguage(models.Model):
         profile = getattr(self, "profile", None) if self.profile_id is None else self.profile
         if profile is not None and self.code == profile.language:
             raise ValidationError({"code": "This is already the profile's primary language."})
+
+
+class MenuAction(models.TextChoices):
+    DIAL = "dial", "Transfer the call to a number"
+    MESSAGE = "message", "Say a message, then hang up"
+    ASSISTANT = "assistant", "Go back to the assistant"
+
+
+class HandoffMenuOption(models.Model):
+    """One choice of the menu a caller hears when the assistant hands the call back to Twilio.
+
+    Options with a language are read only to callers in that language; options without one are
+    read to everyone.
+    """
+
+    profile = models.ForeignKey(PhoneProfile, on_delete=models.CASCADE, related_name="menu_options")
+    language = models.CharField(
+        max_length=16,
+        blank=True,
+        validators=[language_code_validator],
+        help_text="Blank: offered in every language.",
+    )
+    digit = models.CharField(
+        max_length=1, validators=[RegexValidator(r"^[0-9]$", "Use one digit, 0 to 9.")]
+    )
+    label = models.CharField(
+        max_length=60, help_text="Read to the caller: “For <label>, press <digit>.”"
+    )
+    keywords = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Comma-separated words that also choose this option when spoken.",
+    )
+    action = models.CharField(max_length=16, choices=MenuAction.choices)
+    number = E164Field(blank=True, help_text="For a transfer: the number to dial.")
+    message = models.TextField(blank=True, help_text="For a message: what to say.")
+
+    class Meta:
+        ordering = ["digit"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "language", "digit"], name="menu_option_digit_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.digit}: {self.label}"
+
+    def clean(self) -> None:
+        if self.action == MenuAction.DIAL and not self.number:
+            raise ValidationError({"number": "A transfer needs the number to dial."})
+        if self.action == MenuAction.MESSAGE and not self.message.strip():
+            raise ValidationError({"message": "Write the message the caller will hear."})

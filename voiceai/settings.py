@@ -112,6 +112,14 @@ if _public_host and _public_host not in ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = [f"{urlsplit(PUBLIC_BASE_URL).scheme}://{urlsplit(PUBLIC_BASE_URL).netloc}"]
 
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+if not TWILIO_AUTH_TOKEN and not DEBUG:
+    raise ImproperlyConfigured(
+        "TWILIO_AUTH_TOKEN must be set when DJANGO_DEBUG is off: without it, anyone could "
+        "pose as Twilio."
+    )
+# How long the relay session token in the TwiML stays valid: Twilio opens the WebSocket
+# within a second or two of fetching the TwiML.
+RELAY_SESSION_TOKEN_MAX_AGE = env_int("RELAY_SESSION_TOKEN_MAX_AGE", 600, minimum=10)
 
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_url("OPENAI_BASE_URL", "", schemes={"http", "https"})

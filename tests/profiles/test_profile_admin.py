@@ -32,6 +32,12 @@ def profile_form(**overrides) -> dict:
         "use_intent_rules": "on",
         "live_agent_number": "",
         "transfer_message": "Please hold.",
+        "live_agent_timeout": "20",
+        "reconnect_limit": "1",
+        "menu_options-TOTAL_FORMS": "0",
+        "menu_options-INITIAL_FORMS": "0",
+        "menu_options-MIN_NUM_FORMS": "0",
+        "menu_options-MAX_NUM_FORMS": "1000",
         "extra_languages-TOTAL_FORMS": "0",
         "extra_languages-INITIAL_FORMS": "0",
         "extra_languages-MIN_NUM_FORMS": "0",
@@ -122,3 +128,40 @@ def test_outsiders_cannot_open_the_profile_admin(client, outsider_user):
     response = client.get("/admin/profiles/phoneprofile/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def menu_option(index: int, **fields) -> dict:
+    option = {"digit": "1", "language": "", "label": "", "keywords": "", "action": "dial"}
+    option.update({"number": "", "message": ""}, **fields)
+    return {f"menu_options-{index}-{name}": value for name, value in option.items()}
+
+
+def test_staff_build_a_handoff_menu(staff_client):
+    data = profile_form(
+        **{"menu_options-TOTAL_FORMS": "2"},
+        **menu_option(0, digit="1", label="appointments", number="+1 555 010 0098"),
+        **menu_option(1, digit="2", label="billing", action="message", message="Email us."),
+    )
+    response = staff_client.post("/admin/profiles/phoneprofile/add/", data)
+    assert response.status_code == 302
+    options = PhoneProfile.objects.get().menu_options.all()
+    assert [(o.digit, o.action, o.number) for o in options] == [
+        ("1", "dial", "+15550100098"),
+        ("2", "message", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ({"label": "front desk", "action": "dial"}, "A transfer needs the number to dial."),
+        ({"label": "hours", "action": "message"}, "Write the message the caller will hear."),
+        ({"label": "x", "digit": "#", "action": "assistant"}, "Use one digit, 0 to 9."),
+    ],
+)
+def test_an_incomplete_menu_option_is_refused(staff_client, option, message):
+    data = profile_form(**{"menu_options-TOTAL_FORMS": "1"}, **menu_option(0, **option))
+    response = staff_client.post("/admin/profiles/phoneprofile/add/", data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not PhoneProfile.objects.exists()

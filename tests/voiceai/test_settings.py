@@ -18,7 +18,7 @@ def settings_in_subprocess(env: dict[str, str], expression: str) -> subprocess.C
     clean_env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL"))
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "TWILIO_"))
     }
     clean_env["DJANGO_SETTINGS_MODULE"] = "voiceai.settings"
     code = f"import django; django.setup(); from django.conf import settings; print({expression})"
@@ -132,3 +132,21 @@ def test_the_public_host_is_always_allowed():
         {"PUBLIC_BASE_URL": "https://voice.example.com"}, "settings.ALLOWED_HOSTS"
     )
     assert "voice.example.com" in result.stdout
+
+
+def test_production_mode_refuses_to_start_without_a_twilio_auth_token():
+    result = settings_in_subprocess(
+        {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "x" * 50, "TWILIO_AUTH_TOKEN": ""},
+        "settings.DEBUG",
+    )
+    assert result.returncode != 0
+    assert "TWILIO_AUTH_TOKEN must be set when DJANGO_DEBUG is off" in result.stderr
+
+
+def test_production_mode_starts_with_its_secrets_set():
+    result = settings_in_subprocess(
+        {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "x" * 50, "TWILIO_AUTH_TOKEN": "t" * 32},
+        "settings.DEBUG",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
