@@ -29,6 +29,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "menu_retry": "Sorry, I didn't get that.",
         "goodbye": "Thank you for calling. Goodbye.",
         "assistant_word": "assistant",
+        "no_llm": (
+            "I'm sorry, no language model is configured for this line yet, so I can't answer "
+            "questions right now."
+        ),
+        "llm_failed": "I'm sorry, I'm having trouble answering right now. Could you ask me again?",
+        "filler": "Let me check that for you.",
+        "silence_goodbye": "It seems the line is quiet, so I'll hang up now. Goodbye.",
     },
     "es": {
         "unknown_number": (
@@ -54,6 +61,16 @@ PHRASES: dict[str, dict[str, str]] = {
         "menu_retry": "Disculpe, no le entendí.",
         "goodbye": "Gracias por llamar. Adiós.",
         "assistant_word": "asistente",
+        "no_llm": (
+            "Lo siento, esta línea todavía no tiene un modelo de lenguaje configurado, así que "
+            "no puedo responder preguntas en este momento."
+        ),
+        "llm_failed": (
+            "Lo siento, tengo problemas para responder en este momento. ¿Podría preguntarme de "
+            "nuevo?"
+        ),
+        "filler": "Permítame verificarlo.",
+        "silence_goodbye": "Parece que la línea está en silencio, así que voy a colgar. Adiós.",
     },
 }
 

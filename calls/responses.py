@@ -66,6 +66,8 @@ def relay_connect(*, profile: PhoneProfile, call: Call, greeting: str | None = N
         "report_input_during_agent_speech": profile.report_input_during_agent_speech,
         "dtmf_detection": profile.dtmf_detection,
         "hints": profile.hints.strip() or None,
+        # agentSpeaking on/off tells the relay when a goodbye has been heard.
+        "events": "speaker-events",
     }
     languages = [{"code": code, **voice} for code, voice in voices.items() if code != language]
     token = session_token_issue(call_sid=call.call_sid, profile_id=profile.pk)

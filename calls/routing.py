@@ -1,3 +1,9 @@
-"""WebSocket routes of the calls app. The ConversationRelay consumer mounts /ws/relay/ here."""
+"""WebSocket routes of the calls app."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from calls.consumers import RelayConsumer
+
+websocket_urlpatterns = [
+    path("ws/relay/", RelayConsumer.as_asgi()),
+]

@@ -30,6 +30,13 @@ def signature_is_valid(*, url: str, params: Mapping[str, Any], signature: str) -
     return _validator(settings.TWILIO_AUTH_TOKEN).validate(url, params, signature)
 
 
+def signature_for(*, url: str, params: Mapping[str, str]) -> str:
+    """The X-Twilio-Signature Twilio would send (for simulate_call); "" without a token."""
+    if not settings.TWILIO_AUTH_TOKEN:
+        return ""
+    return _validator(settings.TWILIO_AUTH_TOKEN).compute_signature(url, params)
+
+
 def public_url(path: str) -> str:
     """The URL Twilio uses for `path` (with any query string): what its signature covers."""
     return settings.PUBLIC_BASE_URL + path

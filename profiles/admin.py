@@ -53,6 +53,7 @@ class PhoneProfileAdmin(admin.ModelAdmin):
                 "fields": [
                     "system_instructions",
                     ("llm_model", "temperature", "max_tokens"),
+                    ("fallback_llm_model", "filler_delay_ms"),
                     ("use_knowledge", "use_intent_rules"),
                     "knowledge_bases",
                 ]

@@ -98,6 +98,18 @@ class PhoneProfile(models.Model):
     knowledge_bases = models.ManyToManyField(
         "knowledge.KnowledgeBase", blank=True, related_name="profiles"
     )
+    fallback_llm_model = models.CharField(
+        "fallback LLM model",
+        max_length=100,
+        blank=True,
+        help_text="Tried once when the main model fails before answering. Blank: apologise.",
+    )
+    filler_delay_ms = models.PositiveIntegerField(
+        "filler after (ms)",
+        default=1000,
+        validators=[MinValueValidator(200), MaxValueValidator(10000)],
+        help_text="When the answer has not started by then, say a short “let me check”.",
+    )
     use_knowledge = models.BooleanField(
         default=True, help_text="Answer from the knowledge bases above."
     )

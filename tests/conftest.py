@@ -54,3 +54,22 @@ def redis_url() -> str:
     except OSError as exc:
         require_service(f"Redis at {url}", str(exc))
     return url
+
+
+@pytest.fixture(scope="session")
+def llm_server():
+    from tests.llm_server import FakeLLMServer
+
+    server = FakeLLMServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def llm(llm_server, settings):
+    """The assistant's LLM: the real openai client talking to the loopback test server."""
+    llm_server.reset()
+    settings.OPENAI_BASE_URL = llm_server.base_url
+    settings.OPENAI_API_KEY = "test-key-not-secret"
+    settings.LLM_TIMEOUT_SECONDS = 5
+    return llm_server

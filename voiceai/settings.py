@@ -123,6 +123,12 @@ RELAY_SESSION_TOKEN_MAX_AGE = env_int("RELAY_SESSION_TOKEN_MAX_AGE", 600, minimu
 
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_url("OPENAI_BASE_URL", "", schemes={"http", "https"})
+# Longest wait for the LLM's first piece of an answer, and between pieces.
+LLM_TIMEOUT_SECONDS = env_int("LLM_TIMEOUT_SECONDS", 10, minimum=1)
+# The relay closes a call when Twilio has sent nothing for this long.
+RELAY_SILENCE_TIMEOUT_SECONDS = env_int("RELAY_SILENCE_TIMEOUT_SECONDS", 900, minimum=5)
+# Keypad digits typed without # are submitted after this pause.
+RELAY_DTMF_PAUSE_MS = env_int("RELAY_DTMF_PAUSE_MS", 3000, minimum=200)
 
 EMBEDDING_PROVIDER = env_choice("EMBEDDING_PROVIDER", "local", {"local", "openai"})
 EMBEDDING_MODEL = env_str("EMBEDDING_MODEL")
@@ -256,6 +262,9 @@ LOGGING = {
     "loggers": {
         # pgserver logs every pg_ctl command line at INFO.
         "pgserver": {"level": "WARNING"},
+        # The LLM client logs every request at INFO.
+        "httpx2": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
     },
 }
 

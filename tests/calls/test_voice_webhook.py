@@ -41,6 +41,7 @@ def test_the_twiml_connects_the_caller_to_the_relay_configured_by_the_profile(
         "reportInputDuringAgentSpeech": "none",
         "dtmfDetection": "true",
         "hints": "Bright Smile, Dr. Ruiz",
+        "events": "speaker-events",
     }
     [spanish] = relay.findall("Language")
     assert spanish.attrib == {

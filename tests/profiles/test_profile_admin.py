@@ -28,6 +28,8 @@ def profile_form(**overrides) -> dict:
         "llm_model": "gpt-4o-mini",
         "temperature": "0.3",
         "max_tokens": "300",
+        "fallback_llm_model": "",
+        "filler_delay_ms": "1000",
         "use_knowledge": "on",
         "use_intent_rules": "on",
         "live_agent_number": "",

@@ -1,0 +1,198 @@
+"""A phone call placed against a running voiceai server, exactly as Twilio would place it.
+
+It POSTs the signed voice webhook, reads the TwiML, opens the relay WebSocket with a signed
+handshake, sends `setup` with the TwiML's parameters, then speaks prompts and keys, and at the
+end POSTs the relay-action callback Twilio would send. Used by `manage.py simulate_call`.
+"""
+
+import asyncio
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
+
+import requests
+import websockets
+
+from calls import twilio
+
+ACCOUNT_SID = "AC" + "0" * 32
+
+
+@dataclass
+class Relay:
+    url: str
+    parameters: dict[str, str]
+    greeting: str
+
+
+@dataclass
+class SimulatedCall:
+    server: str  # where the server listens, e.g. http://127.0.0.1:8000
+    to_number: str
+    from_number: str = "+15550100123"
+    call_sid: str = field(default_factory=lambda: "CA" + secrets.token_hex(16))
+    write: Callable[[str], None] = print  # writes text as given (no newline added)
+    session_ended: dict | None = None  # the `end` frame's handoff data, once sent
+
+    # --- webhooks ---------------------------------------------------------------------------
+
+    def _form(self, **extra: str) -> dict[str, str]:
+        # The field set of a real inbound PSTN call (see tests/fixtures/twilio-recordings).
+        base = {
+            "AccountSid": ACCOUNT_SID,
+            "ApiVersion": "2010-04-01",
+            "CallSid": self.call_sid,
+            "CallStatus": "ringing",
+            "Called": self.to_number,
+            "Caller": self.from_number,
+            "Direction": "inbound",
+            "From": self.from_number,
+            "To": self.to_number,
+        }
+        return {**base, **extra}
+
+    def post(self, path: str, form: dict[str, str]) -> str:
+        signature = twilio.signature_for(url=twilio.public_url(path), params=form)
+        response = requests.post(
+            f"{self.server}{path}",
+            data=form,
+            headers={"X-Twilio-Signature": signature} if signature else {},
+            timeout=15,
+        )
+        response.raise_for_status()
+        return response.text
+
+    def dial(self) -> Relay | None:
+        """The voice webhook. None when the server answered without connecting the relay."""
+        document = self.post("/twilio/voice/", self._form())
+        root = ElementTree.fromstring(document)
+        relay = root.find("Connect/ConversationRelay")
+        if relay is None:
+            for say in root.iter("Say"):
+                self.echo(f"assistant (Say): {say.text}")
+            return None
+        parameters = {p.get("name"): p.get("value") for p in relay.iter("Parameter")}
+        return Relay(relay.get("url"), parameters, relay.get("welcomeGreeting") or "")
+
+    def session_end_callback(self) -> str:
+        """What Twilio posts to the <Connect action> when the session is over."""
+        if self.session_ended is not None:
+            extra = {
+                "CallStatus": "in-progress",
+                "SessionStatus": "ended",
+                "HandoffData": self.session_ended["handoffData"],
+            }
+        else:
+            extra = {"CallStatus": "completed", "SessionStatus": "completed"}
+        form = self._form(SessionId="VX" + secrets.token_hex(16), SessionDuration="1", **extra)
+        return self.post("/twilio/relay-action/", form)
+
+    # --- the conversation -------------------------------------------------------------------
+
+    async def converse(
+        self, relay: Relay, steps: list[tuple[str, str]], *, interrupt_after: int | None = None
+    ) -> None:
+        """Run `steps`: ("say", text) or ("dtmf", digits); print what the assistant says."""
+        signature = twilio.signature_for(url=relay.url, params={})
+        path = urlsplit(relay.url).path
+        ws_url = self.server.replace("http", "ws", 1) + path
+        headers = {"X-Twilio-Signature": signature} if signature else {}
+        async with websockets.connect(ws_url, additional_headers=headers) as socket:
+            await socket.send(json.dumps(self._setup_frame(relay)))
+            if relay.greeting:
+                self.echo(f"assistant: {relay.greeting}")
+            for kind, value in steps:
+                if self.session_ended is not None:
+                    break
+                if kind == "say":
+                    self.echo(f"caller: {value}")
+                    await socket.send(
+                        json.dumps(
+                            {"type": "prompt", "voicePrompt": value, "lang": "en", "last": True}
+                        )
+                    )
+                else:
+                    self.echo(f"caller presses: {value}")
+                    for digit in value:
+                        await socket.send(json.dumps({"type": "dtmf", "digit": digit}))
+                await self._listen(socket, interrupt_after)
+
+    def _setup_frame(self, relay: Relay) -> dict:
+        return {
+            "type": "setup",
+            "sessionId": "VX" + secrets.token_hex(16),
+            "callSid": self.call_sid,
+            "parentCallSid": "",
+            "from": self.from_number,
+            "to": self.to_number,
+            "forwardedFrom": self.to_number,
+            "callerName": "",
+            "direction": "inbound",
+            "callType": "PSTN",
+            "callStatus": "RINGING",
+            "accountSid": ACCOUNT_SID,
+            "customParameters": relay.parameters,
+        }
+
+    async def _listen(self, socket, interrupt_after: int | None) -> None:
+        """Print the answer as it streams, until its last frame (or an `end`)."""
+        heard: list[str] = []
+        count = 0
+        line_open = False
+        while True:
+            try:
+                raw = await asyncio.wait_for(socket.recv(), timeout=30)
+            except (TimeoutError, websockets.ConnectionClosed):
+                break
+            frame = json.loads(raw)
+            if frame["type"] == "end":
+                self.session_ended = frame
+                self.echo(f"\n[session ended: {frame.get('handoffData', '')}]")
+                return
+            if frame["type"] == "language":
+                self.echo(f"[language → {frame.get('ttsLanguage')}]")
+                continue
+            if frame["type"] != "text":
+                continue
+            if not line_open:
+                self.write("assistant: ")
+                line_open = True
+            token = frame["token"]
+            heard.append(token)
+            count += 1
+            self.write(token)
+            if interrupt_after is not None and count >= interrupt_after and not frame["last"]:
+                await socket.send(
+                    json.dumps(
+                        {
+                            "type": "interrupt",
+                            "utteranceUntilInterrupt": "".join(heard).strip(),
+                            "durationUntilInterruptMs": 500,
+                        }
+                    )
+                )
+                self.echo("  [caller interrupts]")
+                await asyncio.sleep(0.3)
+                return
+            if frame["last"]:
+                self.write("\n")
+                # A goodbye or transfer is followed by `end` once it has been heard.
+                await self._maybe_end(socket)
+                return
+
+    async def _maybe_end(self, socket) -> None:
+        await socket.send(json.dumps({"type": "info", "name": "agentSpeaking", "value": "off"}))
+        try:
+            raw = await asyncio.wait_for(socket.recv(), timeout=0.5)
+        except (TimeoutError, websockets.ConnectionClosed):
+            return
+        frame = json.loads(raw)
+        if frame["type"] == "end":
+            self.session_ended = frame
+            self.echo(f"[session ended: {frame.get('handoffData', '')}]")
+
+    def echo(self, line: str) -> None:
+        self.write(f"{line}\n")

@@ -1,0 +1,431 @@
+"""One ConversationRelay session: frames in, turns as cancellable tasks, frames out.
+
+The consumer hands every WebSocket message to `RelaySession.receive` and gives it two
+callables, `send` (one outbound frame) and `close`. Each final prompt (or submitted keypad
+entry) becomes one turn running as its own asyncio task, so an `interrupt` is handled while the
+answer streams: the task is cancelled, which closes the LLM stream, and nothing more is sent
+for it. Bad input is logged and ignored; the call always goes on.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from calls import protocol
+from calls.assistant import AnswerOutcome, HistoryTurn, answer_stream
+from calls.dtmf import DigitBuffer, spoken_digits
+from calls.intents import Intent, assistant_ending, detect_intent, reply_for
+from calls.models import Call, Turn, TurnRole, TurnSource
+from calls.phrases import base_language, phrase
+from calls.session_tokens import PARAMETER_NAME, InvalidSessionToken, session_token_verify
+from calls.speech import SpeechChunker
+from calls.transcript import Transcript
+from profiles.models import PhoneProfile
+
+logger = logging.getLogger(__name__)
+
+SPOKEN_CHARS_PER_SECOND = 14  # a calm TTS voice; used to wait for a goodbye to be heard
+END_WAIT_CAP_SECONDS = 10.0
+_SWITCHES = {Intent.SPEAK_SPANISH: "es", Intent.SPEAK_ENGLISH: "en"}
+
+
+@dataclass
+class _Ending:
+    reason_code: str
+    reason: str
+    handle: asyncio.TimerHandle | None = None
+
+
+class RelaySession:
+    def __init__(
+        self,
+        *,
+        send: Callable[[dict], Awaitable[None]],
+        close: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._send_frame = send
+        self._close = close
+        self.transcript = Transcript()
+        self.call: Call | None = None
+        self.profile: PhoneProfile | None = None
+        self.language = "en-US"
+        self.history: list[HistoryTurn] = []
+        self.turn_task: asyncio.Task | None = None
+        self.last_answer: Turn | None = None
+        self.digits = DigitBuffer()
+        self.expected_digits: int | None = None  # set by workflows waiting for a keypad entry
+        self._digit_timer: asyncio.TimerHandle | None = None
+        self._ending: _Ending | None = None
+        self._last_inbound = time.monotonic()
+        self._watchdog: asyncio.Task | None = None
+
+    @property
+    def call_sid(self) -> str:
+        return self.transcript.call_sid
+
+    # --- inbound ----------------------------------------------------------------------------
+
+    async def receive(self, text: str | None, binary: bytes | None = None) -> None:
+        self._last_inbound = time.monotonic()
+        try:
+            frame = protocol.parse_inbound(text, binary)
+        except protocol.BadFrame as bad:
+            logger.warning("call %s: ignored a bad frame: %s", self.call_sid, bad)
+            self.transcript.event("in", "invalid", {"reason": str(bad), "raw": bad.raw})
+            return
+        self.transcript.event("in", frame.type, frame.data)
+        if frame.type == "setup":
+            await self._setup(frame)
+        elif self.call is None:
+            logger.warning("call %s: %s before setup ignored", self.call_sid, frame.type)
+        elif frame.type == "prompt":
+            self._on_prompt(frame)
+        elif frame.type == "interrupt":
+            await self._on_interrupt(frame)
+        elif frame.type == "dtmf":
+            self._on_dtmf(frame.data["digit"])
+        elif frame.type == "info":
+            self._on_info(frame)
+        elif frame.type == "error":
+            logger.warning("call %s: Twilio reports: %s", self.call_sid, frame.text("description"))
+        else:
+            logger.info("call %s: ignored unknown frame type %r", self.call_sid, frame.type)
+
+    async def _setup(self, frame: protocol.Frame) -> None:
+        if self.call is not None:
+            logger.warning("call %s: second setup ignored", self.call_sid)
+            return
+        call_sid = frame.data["callSid"]
+        token = frame.data["customParameters"].get(PARAMETER_NAME, "")
+        try:
+            grant = session_token_verify(token if isinstance(token, str) else "", call_sid=call_sid)
+            loaded = await _load_session(call_sid=call_sid, profile_id=grant.profile_id)
+        except InvalidSessionToken as exc:
+            logger.warning("call %s: relay refused: %s", call_sid, exc)
+            self.transcript.event("out", "refused", {"reason": str(exc)})
+            await self._close()
+            return
+        if loaded is None:
+            logger.warning("call %s: relay refused: unknown call or inactive profile", call_sid)
+            self.transcript.event("out", "refused", {"reason": "unknown call or profile"})
+            await self._close()
+            return
+        self.call, self.profile, turns, next_sequence = loaded
+        self.language = self.call.language or self.profile.language
+        self.history = [
+            HistoryTurn(t.role, t.text_heard if t.interrupted else t.text) for t in turns
+        ]
+        self.transcript.attach(self.call, next_sequence=next_sequence)
+        self._watchdog = asyncio.get_running_loop().create_task(self._watch_silence())
+        logger.info("call %s: relay session %s open", call_sid, frame.text("sessionId"))
+
+    def _on_prompt(self, frame: protocol.Frame) -> None:
+        if not frame.data.get("last", True):
+            return  # partial transcript: logged, not answered
+        text = frame.data["voicePrompt"].strip()
+        if not text or self._ending:
+            return
+        spoken_lang = frame.text("lang")
+        if self.expected_digits and (digits := spoken_digits(text)):
+            self._start_turn(text=digits, source=TurnSource.DTMF, heard_as=text)
+            return
+        self._start_turn(text=text, source=TurnSource.SPEECH, spoken_lang=spoken_lang)
+
+    async def _on_interrupt(self, frame: protocol.Frame) -> None:
+        heard = frame.text("utteranceUntilInterrupt")
+        task = self.turn_task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        answer = self.last_answer
+        if answer is None:
+            return  # the welcome greeting was interrupted
+        answer.interrupted = True
+        answer.text_heard = heard
+        self.transcript.turn_changed(answer, "interrupted", "text_heard")
+        for index in range(len(self.history) - 1, -1, -1):
+            if self.history[index].role == TurnRole.ASSISTANT:
+                self.history[index] = HistoryTurn(TurnRole.ASSISTANT, heard)
+                break
+        self.last_answer = None
+
+    def _on_dtmf(self, key: str) -> None:
+        if self._digit_timer is not None:
+            self._digit_timer.cancel()
+            self._digit_timer = None
+        self.digits.max_digits = self.expected_digits
+        entry = self.digits.press(key)
+        if entry is not None:
+            self._submit_digits(entry)
+        elif self.digits.digits:
+            pause = settings.RELAY_DTMF_PAUSE_MS / 1000
+            self._digit_timer = asyncio.get_running_loop().call_later(pause, self._digits_paused)
+
+    def _digits_paused(self) -> None:
+        self._digit_timer = None
+        entry = self.digits.submit()
+        if entry:
+            self._submit_digits(entry)
+
+    def _submit_digits(self, entry: str) -> None:
+        self.expected_digits = None
+        self._start_turn(text=entry, source=TurnSource.DTMF)
+
+    def _on_info(self, frame: protocol.Frame) -> None:
+        # A pending goodbye or transfer waits until the assistant has finished speaking.
+        speaking = frame.data.get("name") == "agentSpeaking"
+        if speaking and frame.data.get("value") == "off" and self._ending is not None:
+            asyncio.get_running_loop().create_task(self._send_end())
+
+    def expect_digits(self, max_digits: int | None) -> None:
+        """Treat the next keypad entry (or spoken number) as digits, submitted at `max_digits`."""
+        self.expected_digits = max_digits
+
+    # --- turns ------------------------------------------------------------------------------
+
+    def _start_turn(
+        self, *, text: str, source: str, spoken_lang: str = "", heard_as: str = ""
+    ) -> None:
+        previous = self.turn_task
+        if previous is not None and not previous.done():
+            previous.cancel()
+        self.turn_task = asyncio.get_running_loop().create_task(
+            self._turn(text, source, spoken_lang, heard_as, previous, time.monotonic())
+        )
+
+    async def _turn(
+        self,
+        text: str,
+        source: str,
+        spoken_lang: str,
+        heard_as: str,
+        previous: asyncio.Task | None,
+        received_at: float,
+    ) -> None:
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)
+        self.transcript.turn(
+            role=TurnRole.CALLER,
+            source=source,
+            language=self.language,
+            text=text,
+            text_heard=heard_as,
+        )
+        self.history.append(HistoryTurn(TurnRole.CALLER, text))
+        profile = self.profile
+        intent = detect_intent(text, self.language) if profile.use_intent_rules else None
+        await self._switch_language(intent, spoken_lang)
+        if intent in _SWITCHES and base_language(self.language) == _SWITCHES[intent]:
+            await self._speak_reply(intent, received_at)
+            return
+        if intent in (Intent.GREETING, Intent.THANKS, Intent.FAREWELL, Intent.LIVE_AGENT):
+            await self._speak_reply(intent, received_at)
+            return
+        await self._speak_answer(received_at)
+
+    async def _switch_language(self, intent: Intent | None, spoken_lang: str) -> bool:
+        target = _SWITCHES.get(intent) if intent else None
+        if (
+            target is None
+            and spoken_lang
+            and base_language(spoken_lang) != base_language(self.language)
+        ):
+            target = base_language(spoken_lang)
+        code = self._language_code(target) if target else None
+        if not code or code == self.language:
+            return False
+        logger.info("call %s: language %s → %s", self.call_sid, self.language, code)
+        self.language = code
+        await self.send(protocol.language_frame(code))
+        self.transcript.turn(
+            role=TurnRole.SYSTEM, source=TurnSource.SYSTEM, language=code, text=f"language: {code}"
+        )
+        await _save_language(self.call, code)
+        return True
+
+    def _language_code(self, base: str) -> str | None:
+        """The profile's language code for a primary subtag (`es` → `es-US`), if it has one."""
+        codes = [self.profile.language, *(x.code for x in self.profile.extra_languages.all())]
+        return next((code for code in codes if base_language(code) == base), None)
+
+    async def _speak_reply(self, intent: Intent, received_at: float) -> None:
+        text = reply_for(
+            intent,
+            self.language,
+            assistant_name=self.profile.assistant_name,
+            business_name=self.profile.name,
+        )
+        turn = self.transcript.turn(
+            role=TurnRole.ASSISTANT, source=TurnSource.RULE, language=self.language, text=text
+        )
+        self.last_answer = turn
+        await self.send(protocol.text_frame(text, last=True))
+        turn.ms_to_first_text = turn.ms_to_last_text = _ms_since(received_at)
+        self.history.append(HistoryTurn(TurnRole.ASSISTANT, text))
+        if intent == Intent.FAREWELL:
+            self._end_after_speaking("goodbye", "The caller said goodbye.", text)
+        elif intent == Intent.LIVE_AGENT:
+            self._end_after_speaking("live_agent_request", "The caller asked for a person.", text)
+
+    async def _speak_answer(self, received_at: float) -> None:
+        outcome = AnswerOutcome()
+        turn = self.transcript.turn(
+            role=TurnRole.ASSISTANT, source=TurnSource.LLM, language=self.language, text=""
+        )
+        self.last_answer = turn
+        chunker = SpeechChunker(self.language)
+        spoken: list[str] = []
+        loop = asyncio.get_running_loop()
+        filler = loop.call_later(
+            self.profile.filler_delay_ms / 1000,
+            lambda: loop.create_task(self._say_filler(spoken)),
+        )
+        try:
+            async for piece in answer_stream(
+                profile=self.profile,
+                history=self.history,
+                language=self.language,
+                outcome=outcome,
+                call_sid=self.call_sid,
+            ):
+                filler.cancel()
+                for frame_text in chunker.feed(piece):
+                    await self._speak(frame_text, spoken, turn, received_at)
+            filler.cancel()
+            tail = chunker.flush()
+            for frame_text in tail[:-1]:
+                await self._speak(frame_text, spoken, turn, received_at)
+            await self.send(protocol.text_frame(tail[-1] if tail else "", last=True))
+            if tail:
+                spoken.append(tail[-1])
+            turn.ms_to_last_text = _ms_since(received_at)
+            if turn.ms_to_first_text is None:
+                turn.ms_to_first_text = turn.ms_to_last_text
+        finally:
+            filler.cancel()
+            turn.text = "".join(spoken).strip()
+            turn.source = TurnSource.LLM if outcome.source == "llm" else TurnSource.SYSTEM
+            turn.error = outcome.error
+            self.transcript.turn_changed(turn, "text", "source", "error", "ms_to_first_text")
+            self.transcript.turn_changed(turn, "ms_to_last_text")
+            self.history.append(HistoryTurn(TurnRole.ASSISTANT, turn.text))
+        ending = assistant_ending(turn.text, self.language)
+        if ending == Intent.FAREWELL:
+            self._end_after_speaking("goodbye", "The assistant said goodbye.", turn.text)
+        elif ending == Intent.LIVE_AGENT:
+            self._end_after_speaking(
+                "live_agent_request", "The assistant handed the call to a person.", turn.text
+            )
+
+    async def _speak(self, text: str, spoken: list[str], turn: Turn, received_at: float) -> None:
+        await self.send(protocol.text_frame(text, last=False))
+        spoken.append(text)
+        if turn.ms_to_first_text is None:
+            turn.ms_to_first_text = _ms_since(received_at)
+
+    async def _say_filler(self, spoken: list[str]) -> None:
+        if not spoken and self.turn_task is not None and not self.turn_task.done():
+            await self.send(
+                protocol.text_frame(
+                    phrase("filler", self.language) + " ", last=False, preemptible=True
+                )
+            )
+
+    # --- ending the session -----------------------------------------------------------------
+
+    def _end_after_speaking(self, reason_code: str, reason: str, text: str) -> None:
+        """Send `end` once `text` has been heard: on agentSpeaking off, or after its length."""
+        self._ending = _Ending(reason_code, reason)
+        wait = min(END_WAIT_CAP_SECONDS, 0.5 + len(text) / SPOKEN_CHARS_PER_SECOND)
+        loop = asyncio.get_running_loop()
+        self._ending.handle = loop.call_later(wait, lambda: loop.create_task(self._send_end()))
+
+    async def _send_end(self) -> None:
+        ending, self._ending = self._ending, None
+        if ending is None:
+            return
+        if ending.handle is not None:
+            ending.handle.cancel()
+        handoff = {
+            "reasonCode": ending.reason_code,
+            "reason": ending.reason,
+            "callStartedAt": self.call.started_at.isoformat(),
+        }
+        self.transcript.turn(
+            role=TurnRole.SYSTEM,
+            source=TurnSource.SYSTEM,
+            language=self.language,
+            text=f"handoff: {ending.reason_code}",
+        )
+        await self.send(protocol.end_frame(handoff))
+
+    async def _watch_silence(self) -> None:
+        limit = settings.RELAY_SILENCE_TIMEOUT_SECONDS
+        while True:
+            quiet_for = time.monotonic() - self._last_inbound
+            if quiet_for >= limit:
+                break
+            await asyncio.sleep(limit - quiet_for)
+        logger.warning("call %s: no frame from Twilio for %ss; closing", self.call_sid, limit)
+        self.transcript.event("out", "silence-timeout", {"seconds": limit})
+        self.transcript.turn(
+            role=TurnRole.SYSTEM,
+            source=TurnSource.SYSTEM,
+            language=self.language,
+            text=f"closed after {limit} s of silence",
+        )
+        await self._close()
+
+    # --- outbound and shutdown --------------------------------------------------------------
+
+    async def send(self, frame: dict) -> None:
+        self.transcript.event("out", frame["type"], frame)
+        await self._send_frame(frame)
+
+    async def disconnected(self, code: int | None) -> None:
+        """The socket is gone: stop everything, keep every word said."""
+        for handle in (self._digit_timer, self._ending.handle if self._ending else None):
+            if handle is not None:
+                handle.cancel()
+        tasks = [t for t in (self.turn_task, self._watchdog) if t is not None and not t.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.transcript.event("in", "disconnect", {"code": code})
+        await self.transcript.close()
+        if self.call is not None:
+            logger.info("call %s: relay session closed (%s)", self.call_sid, code)
+
+
+def _ms_since(start: float) -> int:
+    return round((time.monotonic() - start) * 1000)
+
+
+@database_sync_to_async
+def _load_session(
+    *, call_sid: str, profile_id: int
+) -> tuple[Call, PhoneProfile, list[Turn], int] | None:
+    """The call, its profile and its conversation so far (a reconnect continues it)."""
+    call = Call.objects.filter(call_sid=call_sid, profile_id=profile_id).first()
+    profile = (
+        PhoneProfile.objects.filter(pk=profile_id, is_active=True)
+        .prefetch_related("extra_languages")
+        .first()
+    )
+    if call is None or profile is None:
+        return None
+    turns = list(call.turns.order_by("sequence"))
+    next_sequence = turns[-1].sequence + 1 if turns else 1
+    conversation = [t for t in turns if t.role != TurnRole.SYSTEM]
+    return call, profile, conversation, next_sequence
+
+
+@database_sync_to_async
+def _save_language(call: Call, code: str) -> None:
+    call.language = code
+    call.save(update_fields=["language", "updated_at"])

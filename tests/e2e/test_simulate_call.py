@@ -1,0 +1,96 @@
+"""A caller's terminal against a real server: Daphne serving, simulate_call talking to it."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.e2e.conftest import (
+    PROJECT_DIR,
+    daphne_command,
+    free_port,
+    running,
+    scratch_database,
+    subprocess_env,
+)
+
+pytestmark = pytest.mark.e2e
+
+AUTH_TOKEN = "e2e-auth-token-0123456789abcdef"
+
+
+@pytest.fixture
+def demo_server(django_db_blocker, llm_server):
+    """Daphne on a migrated, seeded scratch database, its LLM the loopback test server."""
+    llm_server.reset(
+        replies={"hours": "We are open Monday to Friday from eight to six."},
+        reply="Happy to help.",
+    )
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with django_db_blocker.unblock(), scratch_database() as database_url:
+        env = subprocess_env(
+            DATABASE_URL=database_url,
+            PUBLIC_BASE_URL=base,
+            TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+            OPENAI_API_KEY="e2e-key",
+            OPENAI_BASE_URL=llm_server.base_url,
+            DJANGO_SUPERUSER_PASSWORD="e2e-password-123",
+        )
+        for command in (["migrate", "--noinput"], ["seed_demo"]):
+            subprocess.run(
+                [sys.executable, "manage.py", *command],
+                cwd=PROJECT_DIR,
+                env=env,
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+        with running(daphne_command(port), env=env, ready_url=f"{base}/healthz"):
+            yield base, env
+
+
+def simulate(base: str, env: dict, *arguments: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "simulate_call", "--server", base, *arguments],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_a_simulated_call_holds_a_conversation(demo_server, llm_server):
+    base, env = demo_server
+    output = simulate(
+        base, env, "--to", "+15550100000", "--say", "hello", "--say", "what are your hours?"
+    )
+    assert "assistant: Hello, thank you for calling Bright Smile Dental" in output
+    assert "caller: hello" in output
+    assert "We are open Monday to Friday from eight to six." in output
+    # The caller hung up: Twilio's relay-action callback gets an empty response.
+    assert output.rstrip().endswith("<Response />")
+    assert llm_server.exchanges[-1].messages[-1]["content"] == "what are your hours?"
+
+
+def test_a_simulated_goodbye_ends_the_session_and_hangs_up(demo_server):
+    base, env = demo_server
+    output = simulate(base, env, "--to", "+15550100000", "--say", "thanks, goodbye")
+    assert '[session ended: {"reasonCode":"goodbye"' in output
+    assert "<Hangup />" in output
+
+
+def test_a_call_to_an_unknown_number_hears_the_apology(demo_server):
+    base, env = demo_server
+    output = simulate(base, env, "--to", "+15550100077", "--say", "hello")
+    assert "not in service" in output
+
+
+def test_unsigned_requests_are_refused_by_the_real_server(demo_server):
+    import requests
+
+    base, _ = demo_server
+    assert requests.post(f"{base}/twilio/voice/", data={"CallSid": "CA1"}).status_code == 403
