@@ -105,6 +105,12 @@ def call_end(
         call_status_update(call=call, status=status)
 
 
+def call_language_set(*, call: Call, language: str) -> None:
+    """The call switched language: later TwiML (a reconnect, a menu) speaks it too."""
+    call.language = language
+    call.save(update_fields=["language", "updated_at"])
+
+
 def call_reconnect_claim(*, call: Call, limit: int) -> bool:
     """Take one of the call's `limit` reconnects; False when they are used up.
 

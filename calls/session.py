@@ -22,6 +22,8 @@ from calls.dtmf import DigitBuffer, spoken_digits
 from calls.intents import Intent, assistant_ending, detect_intent, reply_for
 from calls.models import Call, Turn, TurnRole, TurnSource
 from calls.phrases import base_language, phrase
+from calls.selectors import session_load
+from calls.services import call_language_set
 from calls.session_tokens import PARAMETER_NAME, InvalidSessionToken, session_token_verify
 from calls.speech import SpeechChunker
 from calls.transcript import Transcript
@@ -104,7 +106,9 @@ class RelaySession:
         token = frame.data["customParameters"].get(PARAMETER_NAME, "")
         try:
             grant = session_token_verify(token if isinstance(token, str) else "", call_sid=call_sid)
-            loaded = await _load_session(call_sid=call_sid, profile_id=grant.profile_id)
+            loaded = await database_sync_to_async(session_load)(
+                call_sid=call_sid, profile_id=grant.profile_id
+            )
         except InvalidSessionToken as exc:
             logger.warning("call %s: relay refused: %s", call_sid, exc)
             self.transcript.event("out", "refused", {"reason": str(exc)})
@@ -245,7 +249,7 @@ class RelaySession:
         self.transcript.turn(
             role=TurnRole.SYSTEM, source=TurnSource.SYSTEM, language=code, text=f"language: {code}"
         )
-        await _save_language(self.call, code)
+        await database_sync_to_async(call_language_set)(call=self.call, language=code)
         return True
 
     def _language_code(self, base: str) -> str | None:
@@ -404,28 +408,3 @@ class RelaySession:
 
 def _ms_since(start: float) -> int:
     return round((time.monotonic() - start) * 1000)
-
-
-@database_sync_to_async
-def _load_session(
-    *, call_sid: str, profile_id: int
-) -> tuple[Call, PhoneProfile, list[Turn], int] | None:
-    """The call, its profile and its conversation so far (a reconnect continues it)."""
-    call = Call.objects.filter(call_sid=call_sid, profile_id=profile_id).first()
-    profile = (
-        PhoneProfile.objects.filter(pk=profile_id, is_active=True)
-        .prefetch_related("extra_languages")
-        .first()
-    )
-    if call is None or profile is None:
-        return None
-    turns = list(call.turns.order_by("sequence"))
-    next_sequence = turns[-1].sequence + 1 if turns else 1
-    conversation = [t for t in turns if t.role != TurnRole.SYSTEM]
-    return call, profile, conversation, next_sequence
-
-
-@database_sync_to_async
-def _save_language(call: Call, code: str) -> None:
-    call.language = code
-    call.save(update_fields=["language", "updated_at"])
