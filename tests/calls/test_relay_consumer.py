@@ -64,7 +64,8 @@ async def test_a_greeting_is_answered_locally_without_the_llm(relay_ready):
     await twilio.say("Hello!")
     [reply] = await twilio.answer()
     assert reply["last"] is True
-    assert "Bright Smile Dental" in reply["token"] or "Ava" in reply["token"]
+    assert reply["token"].startswith(("Hi!", "Hello!"))
+    assert reply["token"].endswith("?")  # it asks how it can help
     assert relay_ready.exchanges == []
     await twilio.hang_up()
     assert [role for role, _, _ in await turns()] == ["caller", "assistant"]
