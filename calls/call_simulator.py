@@ -93,9 +93,17 @@ class SimulatedCall:
     # --- the conversation -------------------------------------------------------------------
 
     async def converse(
-        self, relay: Relay, steps: list[tuple[str, str]], *, interrupt_after: int | None = None
+        self,
+        relay: Relay,
+        steps: list[tuple[str, str]] | Callable[[], tuple[str, str] | None],
+        *,
+        interrupt_after: int | None = None,
     ) -> None:
-        """Run `steps`: ("say", text) or ("dtmf", digits); print what the assistant says."""
+        """Run `steps`: ("say", text) or ("dtmf", digits); print what the assistant says.
+
+        `steps` may be a function returning the next step (None to hang up), called in a
+        thread so that it can wait for the person at the terminal.
+        """
         signature = twilio.signature_for(url=relay.url, params={})
         path = urlsplit(relay.url).path
         ws_url = self.server.replace("http", "ws", 1) + path
@@ -104,9 +112,12 @@ class SimulatedCall:
             await socket.send(json.dumps(self._setup_frame(relay)))
             if relay.greeting:
                 self.echo(f"assistant: {relay.greeting}")
-            for kind, value in steps:
-                if self.session_ended is not None:
+            pending = iter(steps) if isinstance(steps, list) else None
+            while self.session_ended is None:
+                step = next(pending, None) if pending else await asyncio.to_thread(steps)
+                if step is None:
                     break
+                kind, value = step
                 if kind == "say":
                     self.echo(f"caller: {value}")
                     await socket.send(

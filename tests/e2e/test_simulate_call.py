@@ -19,13 +19,17 @@ pytestmark = pytest.mark.e2e
 AUTH_TOKEN = "e2e-auth-token-0123456789abcdef"
 
 
-@pytest.fixture
-def demo_server(django_db_blocker, llm_server):
-    """Daphne on a migrated, seeded scratch database, its LLM the loopback test server."""
+@pytest.fixture(autouse=True)
+def llm_replies(llm_server):
     llm_server.reset(
         replies={"hours": "We are open Monday to Friday from eight to six."},
         reply="Happy to help.",
     )
+
+
+@pytest.fixture(scope="module")
+def demo_server(django_db_blocker, llm_server):
+    """Daphne on a migrated, seeded scratch database, its LLM the loopback test server."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with django_db_blocker.unblock(), scratch_database() as database_url:
@@ -50,11 +54,12 @@ def demo_server(django_db_blocker, llm_server):
             yield base, env
 
 
-def simulate(base: str, env: dict, *arguments: str) -> str:
+def simulate(base: str, env: dict, *arguments: str, typed: str = "") -> str:
     result = subprocess.run(
         [sys.executable, "manage.py", "simulate_call", "--server", base, *arguments],
         cwd=PROJECT_DIR,
         env=env,
+        input=typed,
         capture_output=True,
         text=True,
         timeout=120,
@@ -74,6 +79,24 @@ def test_a_simulated_call_holds_a_conversation(demo_server, llm_server):
     # The caller hung up: Twilio's relay-action callback gets an empty response.
     assert output.rstrip().endswith("<Response />")
     assert llm_server.exchanges[-1].messages[-1]["content"] == "what are your hours?"
+
+
+def test_the_caller_can_type_at_the_terminal(demo_server):
+    base, env = demo_server
+    output = simulate(base, env, "--to", "+15550100000", typed="what are your hours?\n\n")
+    assert "caller: what are your hours?" in output
+    assert "We are open Monday to Friday from eight to six." in output
+
+
+def test_keys_and_interruptions_from_the_terminal(demo_server, llm_server):
+    base, env = demo_server
+    llm_server.behaviour.reply = "One. Two. Three. Four. Five. Six. Seven. Eight. Nine. Ten."
+    llm_server.behaviour.token_delay = 0.05
+    output = simulate(base, env, "--to", "+15550100000", "--dtmf", "12#", "--interrupt-after", "2")
+    assert "caller presses: 12#" in output
+    assert "[caller interrupts]" in output
+    assert "Ten." not in output
+    assert llm_server.exchanges[-1].messages[-1]["content"] == "12"
 
 
 def test_a_simulated_goodbye_ends_the_session_and_hangs_up(demo_server):

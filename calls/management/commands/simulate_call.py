@@ -67,11 +67,11 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot reach the server at {options['server']}: {exc}") from None
 
-    def _steps_from_terminal(self) -> list[tuple[str, str]]:
-        self.stdout.write("Type what the caller says, one line each; an empty line ends the call.")
-        steps = []
-        for line in sys.stdin:
-            if not line.strip():
-                break
-            steps.append(("say", line.strip()))
-        return steps
+    def _steps_from_terminal(self):
+        self.stdout.write("Type what the caller says and press Enter; an empty line hangs up.")
+
+        def next_step() -> tuple[str, str] | None:
+            line = sys.stdin.readline()
+            return ("say", line.strip()) if line.strip() else None
+
+        return next_step
