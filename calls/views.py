@@ -26,11 +26,11 @@ def _twiml(document: str) -> HttpResponse:
     return HttpResponse(document, content_type="text/xml; charset=utf-8")
 
 
-def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable:
-    """Refuse requests Twilio did not sign (403), and never answer Twilio with a 500.
+def twilio_webhook(view: Callable[[HttpRequest, Call], HttpResponse]) -> Callable:
+    """Refuse requests Twilio did not sign (403), find the call, never answer with a 500.
 
     The signature covers the public URL Twilio requested (PUBLIC_BASE_URL + path + query), not
-    the URL this process sees behind a proxy.
+    the URL this process sees behind a proxy. The view gets the request and its Call.
     """
 
     @csrf_exempt
@@ -48,7 +48,10 @@ def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable:
             )
             return HttpResponseForbidden("Invalid Twilio signature.")
         try:
-            return view(request)
+            call = _call_for(request.POST)
+            if call is None:
+                return HttpResponseBadRequest("CallSid is required.")
+            return view(request, call)
         except Exception:
             logger.exception(
                 "call %s: %s failed; the caller hears an apology", call_sid, request.path
@@ -102,11 +105,8 @@ def _log_exchange(call: Call, webhook: str, form, outcome: str, twiml: str) -> N
 
 
 @twilio_webhook
-def voice(request: HttpRequest) -> HttpResponse:
+def voice(request: HttpRequest, call: Call) -> HttpResponse:
     """A call comes in: connect it to the assistant of the number's profile."""
-    call = _call_for(request.POST)
-    if call is None:
-        return HttpResponseBadRequest("CallSid is required.")
     if call.profile is None or not call.profile.is_active:
         logger.warning(
             "call %s: no active profile for %s; apologising", call.call_sid, call.to_number
@@ -120,11 +120,8 @@ def voice(request: HttpRequest) -> HttpResponse:
 
 
 @twilio_webhook
-def relay_action(request: HttpRequest) -> HttpResponse:
+def relay_action(request: HttpRequest, call: Call) -> HttpResponse:
     """The relay session ended (or, with ?after=dial, a transfer ended): what next."""
-    call = _call_for(request.POST)
-    if call is None:
-        return HttpResponseBadRequest("CallSid is required.")
     if request.GET.get("after") == "dial":
         webhook, reply = "dial-result", handoff.dial_finished(call=call, form=request.POST)
     else:
@@ -134,11 +131,8 @@ def relay_action(request: HttpRequest) -> HttpResponse:
 
 
 @twilio_webhook
-def gather(request: HttpRequest) -> HttpResponse:
+def gather(request: HttpRequest, call: Call) -> HttpResponse:
     """The caller answered (or did not answer) a menu."""
-    call = _call_for(request.POST)
-    if call is None:
-        return HttpResponseBadRequest("CallSid is required.")
     menu = request.GET.get("menu", "handoff")
     if menu not in handoff.MENUS:
         menu = "handoff"
@@ -158,11 +152,8 @@ def gather(request: HttpRequest) -> HttpResponse:
 
 
 @twilio_webhook
-def status(request: HttpRequest) -> HttpResponse:
+def status(request: HttpRequest, call: Call) -> HttpResponse:
     """Twilio's call status callback: record the status and, at the end, the duration."""
-    call = _call_for(request.POST)
-    if call is None:
-        return HttpResponseBadRequest("CallSid is required.")
     raw_duration = request.POST.get("CallDuration", "")
     duration = int(raw_duration) if raw_duration.isdigit() else None
     call_status_update(
