@@ -8,10 +8,14 @@ from, so retrieval can be added here without touching the consumer.
 
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from channels.db import database_sync_to_async
 
 from calls import llm
 from calls.phrases import base_language, phrase
+from knowledge.extractive import best_sentences
+from knowledge.retrieval import Passage, passages_search
 from profiles.models import PhoneProfile
 
 logger = logging.getLogger(__name__)
@@ -41,6 +45,25 @@ class HistoryTurn:
     text: str  # for an interrupted answer: what the caller heard
 
 
+GROUNDING = {
+    "en": (
+        "Answer only from the facts below, taken from the business's own documents. If they do "
+        "not contain the answer, say you don't know and offer to connect the caller with a "
+        "person. Never make up hours, prices or policies."
+    ),
+    "es": (
+        "Responda solo con los datos de abajo, tomados de los documentos del negocio. Si no "
+        "contienen la respuesta, diga que no lo sabe y ofrezca comunicar a la persona con "
+        "alguien del equipo. Nunca invente horarios, precios ni políticas."
+    ),
+}
+REWRITE_INSTRUCTIONS = (
+    "Rewrite the caller's last question as one standalone question that can be understood "
+    "without the conversation, in the caller's language. Reply with the question only."
+)
+FOLLOW_UP_MAX_WORDS = 8
+
+
 @dataclass
 class AnswerOutcome:
     """Filled in while the answer streams: where it came from and what went wrong."""
@@ -48,10 +71,16 @@ class AnswerOutcome:
     source: str = "llm"
     model: str = ""
     error: str = ""
+    passages: list[Passage] = field(default_factory=list)
+    offered_person: bool = False  # the answer said it doesn't know and offered a person
 
 
 def build_messages(
-    *, profile: PhoneProfile, history: list[HistoryTurn], language: str
+    *,
+    profile: PhoneProfile,
+    history: list[HistoryTurn],
+    language: str,
+    passages: list[Passage] | None = None,
 ) -> list[dict[str, str]]:
     """The chat messages for the LLM; the caller's new words are the last history turn."""
     system = "\n\n".join(
@@ -60,6 +89,7 @@ def build_messages(
             f"You are {profile.assistant_name}, the phone assistant of {profile.name}.",
             profile.system_instructions.strip(),
             VOICE_RULES[base_language(language)],
+            _context_block(passages, language) if passages is not None else "",
         )
         if part
     )
@@ -71,6 +101,51 @@ def build_messages(
     return messages
 
 
+def _context_block(passages: list[Passage], language: str) -> str:
+    facts = "\n".join(
+        f"[{n}] {p.title}{' / ' + p.heading if p.heading else ''}: {p.text}"
+        for n, p in enumerate(passages, start=1)
+    )
+    return f"{GROUNDING[base_language(language)]}\n\n{facts or '(no matching facts)'}"
+
+
+def _knowledge_base_ids(profile: PhoneProfile) -> list[int]:
+    if not profile.use_knowledge:
+        return []
+    return [knowledge_base.pk for knowledge_base in profile.knowledge_bases.all()]
+
+
+async def _standalone_question(
+    profile: PhoneProfile, history: list[HistoryTurn], call_sid: str
+) -> str:
+    """The caller's last words as a question that stands alone ("and on Saturdays?" →
+    "What are your opening hours on Saturdays?"), for retrieval."""
+    question = history[-1].text
+    earlier = [turn for turn in history[:-1] if turn.text][-4:]
+    if not earlier or len(question.split()) > FOLLOW_UP_MAX_WORDS:
+        return question
+    if llm.llm_configured():
+        transcript = "\n".join(f"{turn.role}: {turn.text}" for turn in [*earlier, history[-1]])
+        messages = [
+            {"role": "system", "content": REWRITE_INSTRUCTIONS},
+            {"role": "user", "content": transcript},
+        ]
+        try:
+            pieces = [
+                piece
+                async for piece in llm.stream_chat(
+                    model=profile.llm_model, messages=messages, temperature=0.0, max_tokens=60
+                )
+            ]
+            rewritten = "".join(pieces).strip()
+            if rewritten:
+                return rewritten
+        except llm.LLMError as exc:
+            logger.warning("call %s: follow-up rewrite failed: %s", call_sid, exc)
+    previous = next((t.text for t in reversed(earlier) if t.role == "caller"), "")
+    return f"{previous} {question}".strip()
+
+
 async def answer_stream(
     *,
     profile: PhoneProfile,
@@ -80,11 +155,31 @@ async def answer_stream(
     call_sid: str,
 ) -> AsyncIterator[str]:
     """Yield the answer's text. Never raises for an LLM failure: the caller hears an apology."""
+    knowledge_base_ids = _knowledge_base_ids(profile)
+    passages = None
+    if knowledge_base_ids and history:
+        question = await _standalone_question(profile, history, call_sid)
+        passages = await database_sync_to_async(passages_search)(
+            question=question, knowledge_base_ids=knowledge_base_ids
+        )
+        outcome.passages = passages
     if not llm.llm_configured():
-        outcome.source = "system"
-        yield phrase("no_llm", language)
+        if passages is None:
+            outcome.source = "system"
+            yield phrase("no_llm", language)
+            return
+        sentences = best_sentences(history[-1].text, passages) or best_sentences(question, passages)
+        if sentences:
+            outcome.source = "knowledge"
+            yield " ".join(sentences)
+        else:
+            outcome.source = "system"
+            outcome.offered_person = True
+            yield phrase("dont_know", language)
         return
-    messages = build_messages(profile=profile, history=history, language=language)
+    messages = build_messages(
+        profile=profile, history=history, language=language, passages=passages
+    )
     models = [profile.llm_model]
     if profile.fallback_llm_model and profile.fallback_llm_model != profile.llm_model:
         models.append(profile.fallback_llm_model)

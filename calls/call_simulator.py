@@ -35,6 +35,7 @@ class SimulatedCall:
     from_number: str = "+15550100123"
     call_sid: str = field(default_factory=lambda: "CA" + secrets.token_hex(16))
     write: Callable[[str], None] = print  # writes text as given (no newline added)
+    language: str = "en"  # what Twilio's transcriber reports as `lang`; `language` frames change it
     session_ended: dict | None = None  # the `end` frame's handoff data, once sent
 
     # --- webhooks ---------------------------------------------------------------------------
@@ -76,6 +77,13 @@ class SimulatedCall:
             return None
         parameters = {p.get("name"): p.get("value") for p in relay.iter("Parameter")}
         return Relay(relay.get("url"), parameters, relay.get("welcomeGreeting") or "")
+
+    def hang_up(self, duration_seconds: int) -> None:
+        """Twilio's status callback at the end of the call."""
+        self.post(
+            "/twilio/status/",
+            self._form(CallStatus="completed", CallDuration=str(duration_seconds)),
+        )
 
     def session_end_callback(self) -> str:
         """What Twilio posts to the <Connect action> when the session is over."""
@@ -122,7 +130,12 @@ class SimulatedCall:
                     self.echo(f"caller: {value}")
                     await socket.send(
                         json.dumps(
-                            {"type": "prompt", "voicePrompt": value, "lang": "en", "last": True}
+                            {
+                                "type": "prompt",
+                                "voicePrompt": value,
+                                "lang": self.language,
+                                "last": True,
+                            }
                         )
                     )
                 else:
@@ -164,6 +177,8 @@ class SimulatedCall:
                 self.echo(f"\n[session ended: {frame.get('handoffData', '')}]")
                 return
             if frame["type"] == "language":
+                # Twilio transcribes in the new language from now on.
+                self.language = frame.get("transcriptionLanguage") or self.language
                 self.echo(f"[language → {frame.get('ttsLanguage')}]")
                 continue
             if frame["type"] != "text":

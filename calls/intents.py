@@ -394,3 +394,15 @@ def assistant_ending(text: str, language: str = "en") -> Intent | None:
         if not all(closing):
             break
     return Intent.FAREWELL if said_goodbye else None
+
+
+_YES = _words(r"yes|yeah|yep|yup|sure|ok(?:ay)?|please|si|claro|vale|de acuerdo|por favor")
+_NO = _words(r"no|nope|nah|not")
+
+
+def is_affirmative(text: str) -> bool:
+    """A short "yes" ("Yes, please", "Sí, por favor", "OK"), as an answer to an offer."""
+    words = " ".join(_clauses(text))
+    if not words or len(words.split()) > 5 or _NO.search(words):
+        return False
+    return not _YES.sub("", words).strip(" ,") and bool(_YES.search(words))

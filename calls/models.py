@@ -89,6 +89,9 @@ class Turn(models.Model):
     )
     interrupted = models.BooleanField(default=False)
     error = models.TextField(blank=True)
+    knowledge = models.JSONField(
+        default=list, blank=True, help_text="The knowledge passages the answer used, with scores."
+    )
     ms_to_first_text = models.PositiveIntegerField(
         "ms to first word", null=True, blank=True, help_text="Prompt received → first text sent."
     )

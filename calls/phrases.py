@@ -35,6 +35,10 @@ PHRASES: dict[str, dict[str, str]] = {
         ),
         "llm_failed": "I'm sorry, I'm having trouble answering right now. Could you ask me again?",
         "filler": "Let me check that for you.",
+        "dont_know": (
+            "I'm sorry, I don't know that. Would you like me to connect you with a member of our "
+            "team?"
+        ),
         "silence_goodbye": "It seems the line is quiet, so I'll hang up now. Goodbye.",
     },
     "es": {
@@ -70,6 +74,9 @@ PHRASES: dict[str, dict[str, str]] = {
             "nuevo?"
         ),
         "filler": "Permítame verificarlo.",
+        "dont_know": (
+            "Lo siento, no lo sé. ¿Quiere que le comunique con alguien de nuestro equipo?"
+        ),
         "silence_goodbye": "Parece que la línea está en silencio, así que voy a colgar. Adiós.",
     },
 }

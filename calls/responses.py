@@ -7,7 +7,7 @@ and a signed session token for the relay.
 from calls import twilio
 from calls.models import Call
 from calls.phrases import phrase
-from calls.session_tokens import PARAMETER_NAME, session_token_issue
+from calls.session_tokens import GREETING_PARAMETER, PARAMETER_NAME, session_token_issue
 from profiles.models import HandoffMenuOption, PhoneProfile
 
 RELAY_ACTION_PATH = "/twilio/relay-action/"
@@ -56,11 +56,11 @@ def relay_connect(*, profile: PhoneProfile, call: Call, greeting: str | None = N
     language = call_language(call, profile)
     if language not in voices:
         language = profile.language
+    greeting = greeting if greeting is not None else _greeting(profile, language)
     attributes = {
         "language": language,
         **voices[language],
-        "welcome_greeting": (greeting if greeting is not None else _greeting(profile, language))
-        or None,
+        "welcome_greeting": greeting or None,
         "welcome_greeting_interruptible": profile.welcome_greeting_interruptible,
         "interruptible": profile.interruptible,
         "report_input_during_agent_speech": profile.report_input_during_agent_speech,
@@ -75,7 +75,8 @@ def relay_connect(*, profile: PhoneProfile, call: Call, greeting: str | None = N
         action_url=twilio.public_url(RELAY_ACTION_PATH),
         attributes=attributes,
         languages=languages,
-        parameters={PARAMETER_NAME: token},
+        # The greeting comes back in `setup`, so the transcript starts with what was said.
+        parameters={PARAMETER_NAME: token, **({GREETING_PARAMETER: greeting} if greeting else {})},
     )
 
 

@@ -12,7 +12,7 @@ def session_load(
     call = Call.objects.filter(call_sid=call_sid, profile_id=profile_id).first()
     profile = (
         PhoneProfile.objects.filter(pk=profile_id, is_active=True)
-        .prefetch_related("extra_languages")
+        .prefetch_related("extra_languages", "knowledge_bases", "menu_options")
         .first()
     )
     if call is None or profile is None:

@@ -19,12 +19,17 @@ from django.conf import settings
 from calls import protocol
 from calls.assistant import AnswerOutcome, HistoryTurn, answer_stream
 from calls.dtmf import DigitBuffer, spoken_digits
-from calls.intents import Intent, assistant_ending, detect_intent, reply_for
+from calls.intents import Intent, assistant_ending, detect_intent, is_affirmative, reply_for
 from calls.models import Call, Turn, TurnRole, TurnSource
 from calls.phrases import base_language, phrase
 from calls.selectors import session_load
 from calls.services import call_language_set
-from calls.session_tokens import PARAMETER_NAME, InvalidSessionToken, session_token_verify
+from calls.session_tokens import (
+    GREETING_PARAMETER,
+    PARAMETER_NAME,
+    InvalidSessionToken,
+    session_token_verify,
+)
 from calls.speech import SpeechChunker
 from calls.transcript import Transcript
 from profiles.models import PhoneProfile
@@ -34,6 +39,7 @@ logger = logging.getLogger(__name__)
 SPOKEN_CHARS_PER_SECOND = 14  # a calm TTS voice; used to wait for a goodbye to be heard
 END_WAIT_CAP_SECONDS = 10.0
 _SWITCHES = {Intent.SPEAK_SPANISH: "es", Intent.SPEAK_ENGLISH: "en"}
+_SOURCES = {"llm": TurnSource.LLM, "knowledge": TurnSource.KNOWLEDGE}
 
 
 @dataclass
@@ -59,6 +65,7 @@ class RelaySession:
         self.history: list[HistoryTurn] = []
         self.turn_task: asyncio.Task | None = None
         self.last_answer: Turn | None = None
+        self.offered_person = False  # the last answer offered to connect the caller to a person
         self.digits = DigitBuffer()
         self.expected_digits: int | None = None  # set by workflows waiting for a keypad entry
         self._digit_timer: asyncio.TimerHandle | None = None
@@ -125,6 +132,15 @@ class RelaySession:
             HistoryTurn(t.role, t.text_heard if t.interrupted else t.text) for t in turns
         ]
         self.transcript.attach(self.call, next_sequence=next_sequence)
+        greeting = frame.data["customParameters"].get(GREETING_PARAMETER)
+        if isinstance(greeting, str) and greeting.strip():
+            self.transcript.turn(
+                role=TurnRole.ASSISTANT,
+                source=TurnSource.SYSTEM,
+                language=self.language,
+                text=greeting.strip(),
+            )
+            self.history.append(HistoryTurn(TurnRole.ASSISTANT, greeting.strip()))
         self._watchdog = asyncio.get_running_loop().create_task(self._watch_silence())
         logger.info("call %s: relay session %s open", call_sid, frame.text("sessionId"))
 
@@ -223,6 +239,9 @@ class RelaySession:
         self.history.append(HistoryTurn(TurnRole.CALLER, text))
         profile = self.profile
         intent = detect_intent(text, self.language) if profile.use_intent_rules else None
+        if self.offered_person and intent is None and is_affirmative(text):
+            intent = Intent.LIVE_AGENT  # "Yes, please" to "shall I connect you with a person?"
+        self.offered_person = False
         await self._switch_language(intent, spoken_lang)
         if intent in _SWITCHES and base_language(self.language) == _SWITCHES[intent]:
             await self._speak_reply(intent, received_at)
@@ -257,13 +276,22 @@ class RelaySession:
         codes = [self.profile.language, *(x.code for x in self.profile.extra_languages.all())]
         return next((code for code in codes if base_language(code) == base), None)
 
-    async def _speak_reply(self, intent: Intent, received_at: float) -> None:
-        text = reply_for(
-            intent,
-            self.language,
-            assistant_name=self.profile.assistant_name,
-            business_name=self.profile.name,
-        )
+    def _can_hand_off(self) -> bool:
+        """Whether anyone can take the call: a live agent number or a handoff menu."""
+        return bool(self.profile.live_agent_number) or bool(self.profile.menu_options.all())
+
+    async def _speak_reply(self, intent: Intent | None, received_at: float) -> None:
+        if intent == Intent.LIVE_AGENT and not self._can_hand_off():
+            # Promising a transfer that cannot happen would be worse than saying so now.
+            text = phrase("no_live_agent", self.language)
+            intent = None
+        else:
+            text = reply_for(
+                intent,
+                self.language,
+                assistant_name=self.profile.assistant_name,
+                business_name=self.profile.name,
+            )
         turn = self.transcript.turn(
             role=TurnRole.ASSISTANT, source=TurnSource.RULE, language=self.language, text=text
         )
@@ -313,15 +341,19 @@ class RelaySession:
         finally:
             filler.cancel()
             turn.text = "".join(spoken).strip()
-            turn.source = TurnSource.LLM if outcome.source == "llm" else TurnSource.SYSTEM
+            turn.source = _SOURCES.get(outcome.source, TurnSource.SYSTEM)
             turn.error = outcome.error
-            self.transcript.turn_changed(turn, "text", "source", "error", "ms_to_first_text")
+            turn.knowledge = [passage.as_record() for passage in outcome.passages]
+            self.offered_person = outcome.offered_person
+            self.transcript.turn_changed(
+                turn, "text", "source", "error", "knowledge", "ms_to_first_text"
+            )
             self.transcript.turn_changed(turn, "ms_to_last_text")
             self.history.append(HistoryTurn(TurnRole.ASSISTANT, turn.text))
         ending = assistant_ending(turn.text, self.language)
         if ending == Intent.FAREWELL:
             self._end_after_speaking("goodbye", "The assistant said goodbye.", turn.text)
-        elif ending == Intent.LIVE_AGENT:
+        elif ending == Intent.LIVE_AGENT and self._can_hand_off():
             self._end_after_speaking(
                 "live_agent_request", "The assistant handed the call to a person.", turn.text
             )

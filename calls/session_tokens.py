@@ -12,6 +12,8 @@ from django.core import signing
 
 SALT = "voiceai.calls.relay-session"
 PARAMETER_NAME = "session"
+# Not a credential: the welcome greeting Twilio speaks, so the relay can record it.
+GREETING_PARAMETER = "greeting"
 
 
 class InvalidSessionToken(Exception):

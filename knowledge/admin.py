@@ -1,8 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
+from knowledge.embeddings import EmbeddingError
 from knowledge.models import Chunk, Document, KnowledgeBase
+from knowledge.retrieval import passages_search
+from knowledge.services import document_enqueue_ingestion, document_moved
 
 
 class DocumentInline(admin.TabularInline):
@@ -19,9 +26,46 @@ class DocumentInline(admin.TabularInline):
 
 @admin.register(KnowledgeBase)
 class KnowledgeBaseAdmin(admin.ModelAdmin):
-    list_display = ["name", "document_count", "updated_at"]
+    list_display = ["name", "document_count", "updated_at", "search_link"]
     search_fields = ["name", "description"]
     inlines = [DocumentInline]
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.search_preview)
+        return [
+            path("<int:pk>/search/", preview, name="knowledge_knowledgebase_search"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="search")
+    def search_link(self, knowledge_base: KnowledgeBase) -> str:
+        url = reverse("admin:knowledge_knowledgebase_search", args=[knowledge_base.pk])
+        return format_html('<a href="{}">Try a question</a>', url)
+
+    def search_preview(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Type a question, see the passages the assistant would use, ranked with scores."""
+        knowledge_base = get_object_or_404(KnowledgeBase, pk=pk)
+        if not self.has_view_permission(request, knowledge_base):
+            return HttpResponse(status=403)
+        question = request.GET.get("q", "").strip()[:500]
+        passages, error = [], ""
+        if question:
+            try:
+                passages = passages_search(
+                    question=question, knowledge_base_ids=[knowledge_base.pk], top_k=8
+                )
+            except EmbeddingError as exc:
+                error = str(exc)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Search {knowledge_base.name}",
+            "knowledge_base": knowledge_base,
+            "question": question,
+            "passages": passages,
+            "error": error,
+        }
+        return TemplateResponse(request, "admin/knowledge/search_preview.html", context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[KnowledgeBase]:
         return super().get_queryset(request).annotate(document_count=Count("documents"))
@@ -33,7 +77,15 @@ class KnowledgeBaseAdmin(admin.ModelAdmin):
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
-    list_display = ["title", "knowledge_base", "status", "chunk_count", "updated_at"]
+    list_display = [
+        "title",
+        "knowledge_base",
+        "status",
+        "chunk_count",
+        "error_message",
+        "updated_at",
+    ]
+    actions = ["reingest"]
     list_filter = ["status", "knowledge_base"]
     list_select_related = ["knowledge_base"]
     search_fields = ["title", "source_text"]
@@ -54,6 +106,24 @@ class DocumentAdmin(admin.ModelAdmin):
         ),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def save_model(self, request, document: Document, form, change: bool) -> None:
+        super().save_model(request, document, form, change)
+        content_changed = {"source_file", "source_text"} & set(form.changed_data)
+        if change and "knowledge_base" in form.changed_data:
+            document_moved(document=document)
+        if not change or content_changed:
+            document_enqueue_ingestion(document=document)
+
+    @admin.action(description="Ingest again (re-read, re-chunk, re-embed)")
+    def reingest(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
+        for document in queryset:
+            document.content_hash = ""  # forces a full run even when the text is the same
+            document.save(update_fields=["content_hash", "updated_at"])
+            document_enqueue_ingestion(document=document)
+        self.message_user(
+            request, f"{queryset.count()} document(s) queued for ingestion.", messages.SUCCESS
+        )
 
 
 @admin.register(Chunk)

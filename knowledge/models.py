@@ -77,6 +77,10 @@ class Chunk(models.Model):
     """A passage of a document, embedded for similarity search and indexed for full text."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks")
+    # The document's, repeated so that both halves of a search filter one table on one column.
+    knowledge_base = models.ForeignKey(
+        KnowledgeBase, on_delete=models.CASCADE, related_name="chunks"
+    )
     ordinal = models.PositiveIntegerField(help_text="Position in the document, from 0.")
     heading = models.CharField(max_length=300, blank=True)
     text = models.TextField()
@@ -98,7 +102,9 @@ class Chunk(models.Model):
                 ef_construction=64,
                 opclasses=["vector_cosine_ops"],
             ),
-            GinIndex(fields=["search_vector"], name="chunk_search_vector_gin"),
+            # No pending list: chunks are written in batches by ingestion, in the background,
+            # while every search must be fast; a pending list is scanned linearly by searches.
+            GinIndex(fields=["search_vector"], name="chunk_search_vector_gin", fastupdate=False),
         ]
 
     def __str__(self) -> str:

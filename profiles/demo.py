@@ -11,7 +11,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from knowledge.models import Document, KnowledgeBase
+from knowledge.models import Document, DocumentStatus, KnowledgeBase
+from knowledge.services import document_ingest
 from profiles.models import PhoneProfile, ProfileLanguage
 
 DEMO_NUMBER = "+15550100000"
@@ -132,3 +133,19 @@ def _staff_account(username: str, password: str | None) -> tuple[bool, str | Non
         user.set_password(password)
         user.save(update_fields=["password"])
     return False, None
+
+
+def demo_ingest() -> tuple[int, int, list[str]]:
+    """Ingest the demo documents that are not ready yet: (ready documents, chunks, errors).
+
+    Run inline rather than through Celery so that `make run` serves answers at once, with or
+    without a worker.
+    """
+    documents = Document.objects.filter(knowledge_base__name=DEMO_KNOWLEDGE_BASE)
+    errors = []
+    for document in documents.exclude(status=DocumentStatus.READY):
+        result = document_ingest(document_id=document.pk)
+        if result.error:
+            errors.append(f"{document.title}: {result.error}")
+    ready = documents.filter(status=DocumentStatus.READY)
+    return ready.count(), sum(ready.values_list("chunk_count", flat=True)), errors

@@ -17,6 +17,9 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def relay_ready(twilio_settings, profile, llm):
     twilio_settings.RELAY_DTMF_PAUSE_MS = 300
+    # Transcripts below start with the caller; the greeting has its own test.
+    profile.welcome_greeting = ""
+    profile.save()
     return llm
 
 
@@ -57,6 +60,14 @@ async def test_a_setup_without_a_valid_session_token_is_closed(relay_ready, toke
     await twilio.send(setup_frame({"session": token}))
     output = await twilio.ws.receive_output(2)
     assert output["type"] == "websocket.close"
+
+
+async def test_the_welcome_greeting_starts_the_transcript(relay_ready, profile):
+    profile.welcome_greeting = "Hello, Bright Smile Dental. How can I help?"
+    await database_sync_to_async(profile.save)()
+    twilio = await Twilio.connect()
+    await twilio.hang_up()
+    assert await turns() == [("assistant", "system", profile.welcome_greeting)]
 
 
 async def test_a_greeting_is_answered_locally_without_the_llm(relay_ready):

@@ -55,7 +55,8 @@ def test_the_twiml_connects_the_caller_to_the_relay_configured_by_the_profile(
 def test_the_relay_gets_a_session_token_for_this_call_and_profile(fake_twilio, profile, voice_form):
     document = twiml(fake_twilio.post("/twilio/voice/", voice_form))
     parameters = {p.get("name"): p.get("value") for p in document.iter("Parameter")}
-    assert set(parameters) == {"session"}
+    assert set(parameters) == {"session", "greeting"}
+    assert parameters["greeting"] == profile.welcome_greeting
     grant = session_token_verify(parameters["session"], call_sid=voice_form["CallSid"])
     assert grant.profile_id == profile.pk
 

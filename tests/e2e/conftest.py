@@ -1,5 +1,6 @@
 """Helpers for tests that run real processes: a free port, a served process, a database URL."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -72,7 +73,8 @@ def running(command: list[str], *, env: dict[str, str], ready_url: str, timeout:
                     time.sleep(0.2)
             yield log
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -111,3 +113,26 @@ def admin_login(session: requests.Session, base_url: str, username: str, passwor
         },
         timeout=10,
     )
+
+
+@contextmanager
+def running_worker(command: list[str], *, env: dict[str, str], cwd: Path):
+    """Start a background worker process; stop its process group afterwards."""
+    log = (PROJECT_DIR / "var").joinpath(f"worker-{uuid.uuid4().hex[:8]}.log")
+    log.parent.mkdir(exist_ok=True)
+    with log.open("w+") as output:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            yield log
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    log.unlink(missing_ok=True)

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import psycopg
 import pytest
 
 from tests.e2e.conftest import (
@@ -22,7 +23,10 @@ AUTH_TOKEN = "e2e-auth-token-0123456789abcdef"
 @pytest.fixture(autouse=True)
 def llm_replies(llm_server):
     llm_server.reset(
-        replies={"hours": "We are open Monday to Friday from eight to six."},
+        replies={
+            "hours": "We are open Monday to Friday from eight to six.",
+            "abren": "Abrimos de lunes a viernes a las ocho.",
+        },
         reply="Happy to help.",
     )
 
@@ -76,9 +80,25 @@ def test_a_simulated_call_holds_a_conversation(demo_server, llm_server):
     assert "assistant: Hello, thank you for calling Bright Smile Dental" in output
     assert "caller: hello" in output
     assert "We are open Monday to Friday from eight to six." in output
-    # The caller hung up: Twilio's relay-action callback gets an empty response.
-    assert output.rstrip().endswith("<Response />")
+    assert output.rstrip().endswith("[the caller hangs up]")
     assert llm_server.exchanges[-1].messages[-1]["content"] == "what are your hours?"
+    # Twilio's final status callback closed the call.
+    with psycopg.connect(env["DATABASE_URL"]) as database:
+        status, duration = database.execute(
+            "SELECT status, duration_seconds FROM calls_call ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert status == "completed" and duration is not None
+
+
+def test_asking_for_spanish_continues_the_call_in_spanish(demo_server, llm_server):
+    base, env = demo_server
+    output = simulate(
+        base, env, "--to", "+15550100000", "--say", "español", "--say", "¿a qué hora abren?"
+    )
+    assert "[language → es-US]" in output
+    assert "Abrimos de lunes a viernes a las ocho." in output
+    assert "[language → en-US]" not in output
+    assert llm_server.exchanges[-1].messages[-1]["content"] == "¿a qué hora abren?"
 
 
 def test_the_caller_can_type_at_the_terminal(demo_server):
@@ -90,8 +110,9 @@ def test_the_caller_can_type_at_the_terminal(demo_server):
 
 def test_keys_and_interruptions_from_the_terminal(demo_server, llm_server):
     base, env = demo_server
-    llm_server.behaviour.reply = "One. Two. Three. Four. Five. Six. Seven. Eight. Nine. Ten."
-    llm_server.behaviour.token_delay = 0.05
+    llm_server.reset(
+        reply="One. Two. Three. Four. Five. Six. Seven. Eight. Nine. Ten.", token_delay=0.05
+    )
     output = simulate(base, env, "--to", "+15550100000", "--dtmf", "12#", "--interrupt-after", "2")
     assert "caller presses: 12#" in output
     assert "[caller interrupts]" in output
@@ -117,3 +138,15 @@ def test_unsigned_requests_are_refused_by_the_real_server(demo_server):
 
     base, _ = demo_server
     assert requests.post(f"{base}/twilio/voice/", data={"CallSid": "CA1"}).status_code == 403
+
+
+def test_without_an_llm_the_demo_answers_from_its_documents(demo_server):
+    _, env = demo_server
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    no_llm = {**env, "OPENAI_API_KEY": "", "PUBLIC_BASE_URL": base}
+    with running(daphne_command(port), env=no_llm, ready_url=f"{base}/healthz"):
+        output = simulate(
+            base, no_llm, "--to", "+15550100000", "--say", "what time do you open on Monday?"
+        )
+    assert "Monday to Friday from 8:00 a.m. to 6:00 p.m." in output

@@ -26,6 +26,7 @@ def chunks(db):
     Chunk.objects.bulk_create(
         Chunk(
             document=document,
+            knowledge_base=knowledge_base,
             ordinal=i,
             text=f"Passage {i} about opening hours and parking",
             embedding=random_vector(rng),

@@ -1,6 +1,7 @@
 import argparse
 import asyncio
 import sys
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -36,6 +37,12 @@ class Command(BaseCommand):
             help="talk over each answer after N text frames",
         )
         parser.add_argument(
+            "--lang",
+            default="en",
+            help="the language Twilio's transcriber reports (`es` as with multi-language "
+            "transcription); `language` frames from the assistant change it",
+        )
+        parser.add_argument(
             "--server",
             default="http://127.0.0.1:8000",
             help="where the server listens (signatures use PUBLIC_BASE_URL, as Twilio's do)",
@@ -56,14 +63,20 @@ class Command(BaseCommand):
             to_number=to_number,
             from_number=options["from_number"],
             write=write,
+            language=options["lang"],
         )
         steps = options.get("steps") or self._steps_from_terminal()
+        started = time.monotonic()
         try:
             relay = call.dial()
-            if relay is None:
-                return
-            asyncio.run(call.converse(relay, steps, interrupt_after=options["interrupt_after"]))
-            write("\nTwiML after the session:\n" + call.session_end_callback() + "\n")
+            if relay is not None:
+                asyncio.run(call.converse(relay, steps, interrupt_after=options["interrupt_after"]))
+                after = call.session_end_callback()
+                if call.session_ended is None:
+                    write("[the caller hangs up]\n")
+                else:
+                    write(f"Twilio is told what to do next:\n{after}\n")
+            call.hang_up(round(time.monotonic() - started))
         except OSError as exc:
             raise CommandError(f"cannot reach the server at {options['server']}: {exc}") from None
 

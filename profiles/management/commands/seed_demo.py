@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from profiles.demo import demo_seed
+from profiles.demo import demo_ingest, demo_seed
 
 
 class Command(BaseCommand):
@@ -23,10 +23,13 @@ class Command(BaseCommand):
             f"Demo profile {profile.name} on {profile.number}: "
             f"{'created' if result.profile_created else 'already there, left as is'}."
         )
+        ready, chunks, errors = demo_ingest()
         self.stdout.write(
             f"Demo knowledge base: {result.documents_total} documents "
-            f"({result.documents_created} new)."
+            f"({result.documents_created} new), {ready} ingested into {chunks} passages."
         )
+        for error in errors:
+            self.stderr.write(self.style.ERROR(f"Not ingested: {error}"))
         if result.generated_password:
             self.stdout.write(
                 self.style.SUCCESS(

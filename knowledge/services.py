@@ -1,0 +1,133 @@
+"""Writes to the knowledge base: the one sanctioned way to ingest a document.
+
+Ingestion reads the document's text, splits it into chunks that keep their headings, embeds
+them and replaces the document's chunks in one transaction, so a search sees the old chunks or
+the new ones, never half of each. A failed run keeps the previous chunks and says why in plain
+words on the document.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchVector
+from django.db import transaction
+from django.db.models import TextField, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+
+from knowledge.chunking import chunk_text
+from knowledge.embeddings import EmbeddingError, embed_texts, embedding_model
+from knowledge.extraction import ExtractionError, extract_text
+from knowledge.models import Chunk, Document, DocumentStatus
+
+logger = logging.getLogger(__name__)
+
+# Chunks are indexed for full text in both languages the assistant speaks.
+SEARCH_CONFIGS = ("english", "spanish")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: str  # "ingested", "unchanged" or "failed"
+    chunks: int = 0
+    error: str = ""
+
+
+def document_enqueue_ingestion(*, document: Document) -> None:
+    """Mark the document pending and ingest it (Celery) once the transaction commits."""
+    from knowledge.tasks import ingest_document
+
+    Document.objects.filter(pk=document.pk).update(
+        status=DocumentStatus.PENDING, error_message="", updated_at=timezone.now()
+    )
+    document.status, document.error_message = DocumentStatus.PENDING, ""
+    transaction.on_commit(lambda: ingest_document.delay(document.pk))
+
+
+def document_moved(*, document: Document) -> None:
+    """The document now belongs to another knowledge base: so do its chunks."""
+    document.chunks.update(knowledge_base_id=document.knowledge_base_id)
+
+
+def document_text(document: Document) -> str:
+    """The document's text: its pasted text, or what its file says. Raises ExtractionError."""
+    if document.source_text.strip():
+        return document.source_text.strip()
+    if not document.source_file:
+        raise ExtractionError("The document has neither a file nor text.")
+    try:
+        with document.source_file.open("rb") as handle:
+            data = handle.read()
+    except OSError:
+        raise ExtractionError("The uploaded file is missing from storage.") from None
+    return extract_text(filename=document.source_file.name, data=data)
+
+
+def document_ingest(*, document_id: int, force: bool = False) -> IngestResult:
+    """Ingest one document; unchanged content is skipped unless `force` (after a new embedder).
+
+    Raises EmbeddingError after recording it, so the task can retry a provider that is down.
+    """
+    document = Document.objects.get(pk=document_id)
+    _set_status(document, DocumentStatus.PROCESSING)
+    try:
+        text = document_text(document)
+        model = embedding_model()
+        content_hash = hashlib.sha256(text.encode()).hexdigest()
+        unchanged = (
+            content_hash == document.content_hash
+            and document.chunks.exclude(embedding_model=model).count() == 0
+            and document.chunks.exists()
+        )
+        if unchanged and not force:
+            _set_status(document, DocumentStatus.READY)
+            return IngestResult("unchanged", document.chunk_count)
+        drafts = chunk_text(text)
+        if not drafts:
+            raise ExtractionError("No text was found in this document.")
+        vectors = embed_texts([f"{d.heading}\n{d.text}" if d.heading else d.text for d in drafts])
+    except ExtractionError as exc:
+        return _fail(document, str(exc))
+    except EmbeddingError as exc:
+        _fail(document, f"{exc} Ingestion will be retried.")
+        raise
+
+    with transaction.atomic():
+        document.chunks.all().delete()
+        Chunk.objects.bulk_create(
+            Chunk(
+                document=document,
+                knowledge_base_id=document.knowledge_base_id,
+                ordinal=draft.ordinal,
+                heading=draft.heading[:300],
+                text=draft.text,
+                embedding=vector,
+                embedding_model=model,
+            )
+            for draft, vector in zip(drafts, vectors, strict=True)
+        )
+        indexed_text = Concat("heading", Value(" "), "text", output_field=TextField())
+        vector = SearchVector(indexed_text, config=SEARCH_CONFIGS[0])
+        for config in SEARCH_CONFIGS[1:]:
+            vector = vector + SearchVector(indexed_text, config=config)
+        document.chunks.update(search_vector=vector)
+        document.content_hash = content_hash
+        document.chunk_count = len(drafts)
+        document.ingested_at = timezone.now()
+        document.error_message = ""
+        _set_status(document, DocumentStatus.READY, "content_hash", "chunk_count", "ingested_at")
+    logger.info("document %s ingested: %s chunks (%s)", document.pk, len(drafts), model)
+    return IngestResult("ingested", len(drafts))
+
+
+def _set_status(document: Document, status: str, *fields: str) -> None:
+    document.status = status
+    document.save(update_fields=["status", "error_message", *fields, "updated_at"])
+
+
+def _fail(document: Document, message: str) -> IngestResult:
+    logger.warning("document %s failed to ingest: %s", document.pk, message)
+    document.error_message = message
+    _set_status(document, DocumentStatus.FAILED)
+    return IngestResult("failed", error=message)
