@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install db-stop
+.PHONY: run test bench lint format install db-stop
 
 install: $(VENV)/.installed
 
@@ -36,6 +36,9 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(PY) manage.py check
 	$(PY) manage.py test
+
+bench: $(VENV)/.installed-dev
+	$(PY) -m bench.knowledge
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

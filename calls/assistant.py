@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 
 from calls import llm
 from calls.phrases import base_language, phrase
@@ -160,7 +161,10 @@ async def answer_stream(
     if knowledge_base_ids and history:
         question = await _standalone_question(profile, history, call_sid)
         passages = await database_sync_to_async(passages_search)(
-            question=question, knowledge_base_ids=knowledge_base_ids
+            question=question,
+            knowledge_base_ids=knowledge_base_ids,
+            top_k=settings.KNOWLEDGE_TOP_K,
+            language=language,
         )
         outcome.passages = passages
     if not llm.llm_configured():

@@ -132,6 +132,8 @@ RELAY_DTMF_PAUSE_MS = env_int("RELAY_DTMF_PAUSE_MS", 3000, minimum=200)
 
 EMBEDDING_PROVIDER = env_choice("EMBEDDING_PROVIDER", "local", {"local", "openai"})
 EMBEDDING_MODEL = env_str("EMBEDDING_MODEL")
+# How many knowledge passages an answer is grounded in.
+KNOWLEDGE_TOP_K = env_int("KNOWLEDGE_TOP_K", 4, minimum=1)
 
 # --- Apps ---------------------------------------------------------------------------------------
 

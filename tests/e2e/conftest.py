@@ -46,8 +46,10 @@ def subprocess_env(**overrides: str) -> dict[str, str]:
 
 
 @contextmanager
-def running(command: list[str], *, env: dict[str, str], ready_url: str, timeout: float = 120):
-    """Start `command`, wait until `ready_url` answers, and stop the whole process group after."""
+def running(
+    command: list[str], *, env: dict[str, str], ready_url: str | None = None, timeout: float = 120
+):
+    """Start `command`, wait until `ready_url` (if any) answers; stop its process group after."""
     log = (PROJECT_DIR / "var").joinpath(f"e2e-{uuid.uuid4().hex[:8]}.log")
     log.parent.mkdir(exist_ok=True)
     with log.open("w+") as output:
@@ -61,7 +63,7 @@ def running(command: list[str], *, env: dict[str, str], ready_url: str, timeout:
         )
         try:
             deadline = time.monotonic() + timeout
-            while True:
+            while ready_url:
                 if process.poll() is not None:
                     pytest.fail(f"{command} exited with {process.returncode}:\n{log.read_text()}")
                 try:
@@ -113,26 +115,3 @@ def admin_login(session: requests.Session, base_url: str, username: str, passwor
         },
         timeout=10,
     )
-
-
-@contextmanager
-def running_worker(command: list[str], *, env: dict[str, str], cwd: Path):
-    """Start a background worker process; stop its process group afterwards."""
-    log = (PROJECT_DIR / "var").joinpath(f"worker-{uuid.uuid4().hex[:8]}.log")
-    log.parent.mkdir(exist_ok=True)
-    with log.open("w+") as output:
-        process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        try:
-            yield log
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-    log.unlink(missing_ok=True)

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from knowledge.models import Document, DocumentStatus, KnowledgeBase
-from tests.e2e.conftest import PROJECT_DIR, database_url, running_worker, subprocess_env
+from tests.e2e.conftest import database_url, running, subprocess_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +31,7 @@ def test_a_document_saved_in_the_web_process_is_ingested_by_a_worker(redis_url, 
     )
     from voiceai.celery import app
 
-    with running_worker(command, env=env, cwd=PROJECT_DIR) as log:
+    with running(command, env=env) as log:
         previous = (app.conf.broker_url, app.conf.task_always_eager)
         app.conf.broker_url, app.conf.task_always_eager = redis_url, False
         try:
