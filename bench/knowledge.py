@@ -15,7 +15,7 @@ import uuid
 
 import django
 
-SIZES = (10_000, 100_000)
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(","))
 QUERIES = 200
 INGEST_DOCUMENTS = 40
 
@@ -92,13 +92,20 @@ def main() -> int:
 def run() -> int:
     from django.contrib.postgres.search import SearchVector
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, transaction
     from django.db.models import TextField, Value
     from django.db.models.functions import Concat
 
-    from knowledge.embeddings import embed_texts, embedding_model
+    from knowledge.embeddings import embed_query, embed_texts, embedding_model
     from knowledge.models import Chunk, Document, KnowledgeBase
-    from knowledge.retrieval import passages_search
+    from knowledge.retrieval import (
+        CANDIDATES,
+        EF_SEARCH,
+        passages_search,
+        text_candidates,
+        text_query,
+        vector_candidates,
+    )
     from knowledge.services import document_ingest
 
     call_command("migrate", verbosity=0)
@@ -185,6 +192,33 @@ def run() -> int:
                 f" ({QUERIES} questions, top 4, local embedder)",
             )
         )
+        halves: dict[str, list[float]] = {"vector half": [], "full-text half": []}
+        for asked in questions:
+            vector, query = embed_query(asked), text_query(asked)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH:d}")
+                started = time.perf_counter()
+                list(
+                    vector_candidates(
+                        vector=vector, knowledge_base_ids=[knowledge_base.pk], model=model
+                    ).values_list("id", flat=True)[:CANDIDATES]
+                )
+                halves["vector half"].append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                list(
+                    text_candidates(
+                        query=query, knowledge_base_ids=[knowledge_base.pk]
+                    ).values_list("id", flat=True)[:CANDIDATES]
+                )
+                halves["full-text half"].append((time.perf_counter() - started) * 1000)
+        for half, values in halves.items():
+            rows.append(
+                (
+                    f"  {half}",
+                    f"p50 {statistics.median(values):.1f} ms, "
+                    f"p95 {percentile(values, 0.95):.1f} ms",
+                )
+            )
         rows.append((f"  local embedding, {len(texts):,} texts", f"{embed_seconds:.1f} s"))
         rows.append((f"  index builds (HNSW + GIN), {size:,} chunks", f"{index_seconds:.1f} s"))
 
