@@ -115,7 +115,12 @@ def passages_search(
     best = sorted(scores, key=scores.__getitem__, reverse=True)[:top_k]
     similarity = {chunk_id: 1.0 - distance for chunk_id, distance in by_vector}
     text_rank = dict(by_text)
-    chunks = Chunk.objects.select_related("document").in_bulk(best)
+    # Only what a passage shows: not the embedding or the tsvector of each chunk.
+    chunks = (
+        Chunk.objects.select_related("document")
+        .only("id", "document_id", "heading", "text", "document__title")
+        .in_bulk(best)
+    )
     return [
         Passage(
             chunk_id=chunk_id,
