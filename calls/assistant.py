@@ -176,10 +176,14 @@ async def answer_stream(
         if sentences:
             outcome.source = "knowledge"
             yield " ".join(sentences)
-        else:
+        elif profile.live_agent_number or profile.menu_options.all():
             outcome.source = "system"
             outcome.offered_person = True
             yield phrase("dont_know", language)
+        else:
+            # Nobody to hand the call to: offering a person would be an empty promise.
+            outcome.source = "system"
+            yield phrase("dont_know_no_person", language)
         return
     messages = build_messages(
         profile=profile, history=history, language=language, passages=passages

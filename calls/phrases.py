@@ -35,6 +35,9 @@ PHRASES: dict[str, dict[str, str]] = {
         ),
         "llm_failed": "I'm sorry, I'm having trouble answering right now. Could you ask me again?",
         "filler": "Let me check that for you.",
+        "dont_know_no_person": (
+            "I'm sorry, I don't have that information. Is there anything else I can help you with?"
+        ),
         "dont_know": (
             "I'm sorry, I don't know that. Would you like me to connect you with a member of our "
             "team?"
@@ -74,6 +77,9 @@ PHRASES: dict[str, dict[str, str]] = {
             "nuevo?"
         ),
         "filler": "Permítame verificarlo.",
+        "dont_know_no_person": (
+            "Lo siento, no tengo esa información. ¿Le puedo ayudar con algo más?"
+        ),
         "dont_know": (
             "Lo siento, no lo sé. ¿Quiere que le comunique con alguien de nuestro equipo?"
         ),

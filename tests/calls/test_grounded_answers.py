@@ -77,6 +77,17 @@ async def test_without_an_llm_an_unknown_question_offers_a_person(clinic, no_llm
     await twilio.hang_up()
 
 
+async def test_without_anyone_to_transfer_to_no_person_is_offered(clinic, profile, no_llm):
+    profile.live_agent_number = ""
+    await database_sync_to_async(profile.save)()
+    twilio = await Twilio.connect()
+    await twilio.say("Do you sell pizza on Tuesdays?")
+    answer = spoken_text(await twilio.answer())
+    assert "don't have that information" in answer
+    assert "connect you" not in answer
+    await twilio.hang_up()
+
+
 async def test_with_an_llm_the_answer_is_grounded_in_the_retrieved_passages(clinic):
     clinic.reset(reply="We open at eight on Mondays.")
     twilio = await Twilio.connect()
