@@ -35,6 +35,8 @@ import re
 import string
 import unicodedata
 
+from calls.phrases import base_language
+
 
 class Intent(enum.StrEnum):
     GREETING = "greeting"
@@ -53,10 +55,6 @@ _SENTENCE = re.compile(r"[^.!?…]+[.!?…]*")
 
 def _set(words: str) -> frozenset[str]:
     return frozenset(words.split())
-
-
-def _primary(language: str) -> str:
-    return "es" if (language or "").split("-")[0].strip().lower() == "es" else "en"
 
 
 def _clauses(text: str) -> list[str]:
@@ -200,7 +198,7 @@ def detect_intent(text: str, language: str = "en") -> Intent | None:
     rest = " ".join(clauses)
     if rest.count(" ") >= _MAX_WORDS:
         return None  # no greeting, thanks or goodbye is this long: it carries content
-    if _primary(language) == "es" and set(rest.split()) == {"bueno"}:
+    if base_language(language) == "es" and set(rest.split()) == {"bueno"}:
         return Intent.GREETING  # "¿Bueno?" is how Mexico answers the phone
     found: set[str] = set()
     for name, pattern in _PHRASES:
@@ -335,7 +333,7 @@ def reply_for(
     """A short, natural, localised reply, varied between calls. Switches answer in the target
     language; otherwise `language` picks English or Spanish. A blank name drops the variants
     that need it, so no reply ever says "This is  at ."."""
-    lang = _TARGET.get(intent) or _primary(language)
+    lang = _TARGET.get(intent) or base_language(language)
     values = {"assistant": assistant_name.strip(), "business": business_name.strip()}
     usable = [t for t, needs in _REPLIES[intent, lang] if all(values[n] for n in needs)]
     choice = rng.choice if rng is not None else random.choice

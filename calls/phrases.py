@@ -5,6 +5,8 @@ itself says. A language code picks its table by primary subtag (`es-MX` → `es`
 falls back to English.
 """
 
+import re
+
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
         "unknown_number": (
@@ -92,7 +94,7 @@ SUPPORTED = tuple(PHRASES)
 
 def base_language(code: str) -> str:
     """`es-MX` → `es`; unsupported or empty codes → `en`."""
-    base = (code or "").split("-")[0].lower()
+    base = re.split(r"[-_]", (code or "").strip(), maxsplit=1)[0].lower()
     return base if base in PHRASES else "en"
 
 

@@ -8,7 +8,7 @@ from calls import twilio
 from calls.models import Call
 from calls.phrases import phrase
 from calls.session_tokens import GREETING_PARAMETER, PARAMETER_NAME, session_token_issue
-from profiles.models import HandoffMenuOption, PhoneProfile
+from profiles.models import HandoffMenuOption, PhoneProfile, ProfileLanguage
 
 RELAY_ACTION_PATH = "/twilio/relay-action/"
 GATHER_PATH = "/twilio/gather/"
@@ -39,10 +39,14 @@ def _voice_settings(profile: PhoneProfile) -> dict[str, dict]:
     return settings
 
 
+def _extra_language(profile: PhoneProfile, code: str) -> ProfileLanguage | None:
+    return next((x for x in profile.extra_languages.all() if x.code == code), None)
+
+
 def _greeting(profile: PhoneProfile, language: str) -> str:
     if language == profile.language:
         return profile.welcome_greeting
-    extra = next((x for x in profile.extra_languages.all() if x.code == language), None)
+    extra = _extra_language(profile, language)
     return extra.welcome_greeting if extra else ""
 
 
@@ -97,7 +101,7 @@ def transfer_message(profile: PhoneProfile, language: str) -> str:
     if language == profile.language:
         custom = profile.transfer_message
     else:
-        extra = next((x for x in profile.extra_languages.all() if x.code == language), None)
+        extra = _extra_language(profile, language)
         custom = extra.transfer_message if extra else ""
     return custom.strip() or phrase("transfer", language)
 

@@ -20,6 +20,8 @@ Pure functions, no I/O.
 import re
 from dataclasses import dataclass
 
+from calls.phrases import base_language
+
 MAX_FRAME_CHARS = 256
 # A comma, semicolon or colon only ends a frame after this many characters: "Yes," alone is
 # too short to be worth a frame of its own.
@@ -40,8 +42,7 @@ _SPANISH = _Words(dot="punto", at="arroba", and_="y", percent="por ciento", plus
 
 
 def _words_for(language: str) -> _Words:
-    primary = re.split(r"[-_]", language.strip(), maxsplit=1)[0].lower()
-    return _SPANISH if primary == "es" else _ENGLISH
+    return _SPANISH if base_language(language) == "es" else _ENGLISH
 
 
 # --- Whole lines -------------------------------------------------------------------------------
