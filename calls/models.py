@@ -48,6 +48,18 @@ class Call(models.Model):
     reconnect_count = models.PositiveSmallIntegerField(
         default=0, help_text="Times the assistant was reconnected after its connection dropped."
     )
+    simulated = models.BooleanField(
+        default=False, help_text="Made from the browser simulator by a staff member, not a phone."
+    )
+    summary = models.JSONField(
+        null=True,
+        blank=True,
+        help_text='Written when the call ends: {"reason", "outcome", "follow_up"}.',
+    )
+    summary_source = models.CharField(
+        max_length=16, blank=True, help_text="llm, or extractive when no LLM was configured."
+    )
+    summarized_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,6 +69,16 @@ class Call(models.Model):
 
     def __str__(self) -> str:
         return self.call_sid
+
+
+class CallOutcome(models.TextChoices):
+    """How a call ended, as staff read it; derived from status and end reason (selectors)."""
+
+    IN_PROGRESS = "in_progress", "in progress"
+    COMPLETED = "completed"
+    GOODBYE = "goodbye"
+    TRANSFERRED = "transferred"
+    FAILED = "failed"
 
 
 class TurnRole(models.TextChoices):
@@ -72,6 +94,7 @@ class TurnSource(models.TextChoices):
     LLM = "llm", "LLM"
     KNOWLEDGE = "knowledge", "knowledge base"
     WORKFLOW = "workflow"
+    STAFF = "staff", "staff member"
     SYSTEM = "system"
 
 
@@ -88,6 +111,9 @@ class Turn(models.Model):
         blank=True, help_text="For an interrupted answer: what the caller heard before talking."
     )
     interrupted = models.BooleanField(default=False)
+    staff_name = models.CharField(
+        max_length=150, blank=True, help_text="The staff member who typed this or acted (takeover)."
+    )
     error = models.TextField(blank=True)
     knowledge = models.JSONField(
         default=list, blank=True, help_text="The knowledge passages the answer used, with scores."

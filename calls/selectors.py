@@ -1,7 +1,33 @@
 """Reads of calls, shaped for the paths that need them."""
 
-from calls.models import Call, Turn, TurnRole
+from django.db.models import Case, Q, QuerySet, Value, When
+
+from calls.models import Call, CallOutcome, CallStatus, Turn, TurnRole
 from profiles.models import PhoneProfile
+
+# End reasons (calls.handoff, calls.session) grouped by what staff want to know about a call.
+TRANSFERRED_REASONS = ("transferred", "live_agent_request", "menu", "menu_dial", "staff_handoff")
+FAILED_REASONS = ("failed", "handoff_data_invalid", "unknown_number", "transfer_unanswered")
+FAILED_STATUSES = (CallStatus.BUSY, CallStatus.FAILED, CallStatus.NO_ANSWER, CallStatus.CANCELED)
+
+
+def outcome_expression() -> Case:
+    """SQL for the call's outcome (a CallOutcome value), so lists can filter and sort on it."""
+    return Case(
+        When(
+            Q(end_reason__in=FAILED_REASONS) | Q(status__in=FAILED_STATUSES),
+            then=Value(CallOutcome.FAILED),
+        ),
+        When(end_reason__in=TRANSFERRED_REASONS, then=Value(CallOutcome.TRANSFERRED)),
+        When(end_reason="goodbye", then=Value(CallOutcome.GOODBYE)),
+        When(Q(ended_at__isnull=False) | ~Q(end_reason=""), then=Value(CallOutcome.COMPLETED)),
+        default=Value(CallOutcome.IN_PROGRESS),
+    )
+
+
+def calls_with_outcome() -> QuerySet[Call]:
+    """Calls annotated with `outcome` (see outcome_expression)."""
+    return Call.objects.annotate(outcome=outcome_expression())
 
 
 def session_load(
