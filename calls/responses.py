@@ -43,7 +43,7 @@ def _extra_language(profile: PhoneProfile, code: str) -> ProfileLanguage | None:
     return next((x for x in profile.extra_languages.all() if x.code == code), None)
 
 
-def _greeting(profile: PhoneProfile, language: str) -> str:
+def welcome_greeting(profile: PhoneProfile, language: str) -> str:
     if language == profile.language:
         return profile.welcome_greeting
     extra = _extra_language(profile, language)
@@ -60,7 +60,7 @@ def relay_connect(*, profile: PhoneProfile, call: Call, greeting: str | None = N
     language = call_language(call, profile)
     if language not in voices:
         language = profile.language
-    greeting = greeting if greeting is not None else _greeting(profile, language)
+    greeting = greeting if greeting is not None else welcome_greeting(profile, language)
     attributes = {
         "language": language,
         **voices[language],

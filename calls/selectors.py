@@ -1,12 +1,16 @@
 """Reads of calls, shaped for the paths that need them."""
 
-from django.db.models import Case, Q, QuerySet, Value, When
+from dataclasses import dataclass
+from datetime import timedelta
 
-from calls.models import Call, CallOutcome, CallStatus, Turn, TurnRole
+from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from calls.models import Call, CallOutcome, CallStatus, Turn, TurnRole, TurnSource
 from profiles.models import PhoneProfile
 
 # End reasons (calls.handoff, calls.session) grouped by what staff want to know about a call.
-TRANSFERRED_REASONS = ("transferred", "live_agent_request", "menu", "menu_dial", "staff_handoff")
+TRANSFERRED_REASONS = ("transferred", "live_agent_request", "menu", "menu_dial")
 FAILED_REASONS = ("failed", "handoff_data_invalid", "unknown_number", "transfer_unanswered")
 FAILED_STATUSES = (CallStatus.BUSY, CallStatus.FAILED, CallStatus.NO_ANSWER, CallStatus.CANCELED)
 
@@ -48,3 +52,50 @@ def session_load(
     conversation = [t for t in turns if t.role != TurnRole.SYSTEM]
     call.language = call.language or profile.language
     return call, profile, conversation, next_sequence
+
+
+# A call with no final status after this long lost its status callback; it is not live.
+LIVE_CALL_MAX_AGE = timedelta(hours=6)
+FINAL_STATUSES = (CallStatus.COMPLETED, *FAILED_STATUSES)
+
+
+def calls_live() -> QuerySet[Call]:
+    """Calls going on now, newest first, with their profile and turn count."""
+    return (
+        Call.objects.filter(
+            ended_at__isnull=True, started_at__gte=timezone.now() - LIVE_CALL_MAX_AGE
+        )
+        .exclude(status__in=FINAL_STATUSES)
+        .select_related("profile")
+        .annotate(turn_count=Count("turns"))
+        .order_by("-started_at")
+    )
+
+
+def call_is_live(*, call_sid: str) -> bool:
+    return calls_live().filter(call_sid=call_sid).exists()
+
+
+@dataclass(frozen=True)
+class MonitorBacklog:
+    turns: list[Turn]  # turns after the one the page shows
+    paused_by: str  # the staff member who paused the assistant, if it is paused
+    live: bool
+
+
+def call_monitor_backlog(*, call_sid: str, after: int) -> MonitorBacklog | None:
+    """What a monitor that shows turns up to `after` has missed; None for an unknown call."""
+    call = Call.objects.filter(call_sid=call_sid).first()
+    if call is None:
+        return None
+    pause = (
+        call.turns.filter(source=TurnSource.STAFF, role=TurnRole.SYSTEM)
+        .filter(text__in=("assistant paused", "assistant resumed"))
+        .order_by("-sequence")
+        .first()
+    )
+    return MonitorBacklog(
+        turns=list(call.turns.filter(sequence__gt=after).order_by("sequence")),
+        paused_by=pause.staff_name if pause and pause.text == "assistant paused" else "",
+        live=call_is_live(call_sid=call_sid),
+    )

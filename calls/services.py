@@ -37,6 +37,7 @@ def call_start(
     to_number: str,
     direction: str,
     status: str,
+    simulated: bool = False,
 ) -> Call:
     """The Call for `call_sid`, created on the first webhook; a retried webhook finds it again."""
     call, created = Call.objects.get_or_create(
@@ -49,6 +50,7 @@ def call_start(
             "direction": direction,
             "language": profile.language if profile else "",
             "started_at": timezone.now(),
+            "simulated": simulated,
         },
     )
     if not created and call.profile_id is None and profile is not None:

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from calls import protocol
+from calls import live, protocol
 from calls.assistant import AnswerOutcome, HistoryTurn, answer_stream
 from calls.dtmf import DigitBuffer, spoken_digits
 from calls.intents import Intent, assistant_ending, detect_intent, is_affirmative, reply_for
-from calls.models import Call, Turn, TurnRole, TurnSource
+from calls.models import Call, CallStatus, Turn, TurnRole, TurnSource
 from calls.phrases import base_language, phrase
 from calls.selectors import session_load
-from calls.services import call_language_set
+from calls.services import call_end, call_language_set
 from calls.session_tokens import (
     GREETING_PARAMETER,
     PARAMETER_NAME,
@@ -47,6 +47,7 @@ class _Ending:
     reason_code: str
     reason: str
     handle: asyncio.TimerHandle | None = None
+    staff_name: str = ""  # a staff member handed the call over (takeover)
 
 
 class RelaySession:
@@ -55,10 +56,17 @@ class RelaySession:
         *,
         send: Callable[[dict], Awaitable[None]],
         close: Callable[[], Awaitable[None]],
+        attached: Callable[[str], Awaitable[None]] | None = None,
+        simulator_user: str = "",
     ) -> None:
+        """`attached(call_sid)` is awaited once setup has opened the session. `simulator_user`
+        names the staff member when the browser simulator, not Twilio, is on the line: such a
+        session may only open a simulated call."""
         self._send_frame = send
         self._close = close
-        self.transcript = Transcript()
+        self._attached = attached
+        self.simulator_user = simulator_user
+        self.transcript = Transcript(on_written=self._turns_written)
         self.call: Call | None = None
         self.profile: PhoneProfile | None = None
         self.language = "en-US"
@@ -70,6 +78,8 @@ class RelaySession:
         self.expected_digits: int | None = None  # set by workflows waiting for a keypad entry
         self._digit_timer: asyncio.TimerHandle | None = None
         self._ending: _Ending | None = None
+        self.handoff_sent: dict | None = None
+        self.paused_by = ""  # a staff member paused the assistant: prompts are not answered
         self._last_inbound = time.monotonic()
         self._watchdog: asyncio.Task | None = None
 
@@ -126,6 +136,11 @@ class RelaySession:
             self.transcript.event("out", "refused", {"reason": "unknown call or profile"})
             await self._close()
             return
+        if self.simulator_user and not loaded[0].simulated:
+            logger.warning("call %s: relay refused: a browser cannot join a phone call", call_sid)
+            self.transcript.event("out", "refused", {"reason": "not a simulated call"})
+            await self._close()
+            return
         self.call, self.profile, turns, next_sequence = loaded
         self.language = self.call.language or self.profile.language
         self.history = [
@@ -143,6 +158,15 @@ class RelaySession:
             self.history.append(HistoryTurn(TurnRole.ASSISTANT, greeting.strip()))
         self._watchdog = asyncio.get_running_loop().create_task(self._watch_silence())
         logger.info("call %s: relay session %s open", call_sid, frame.text("sessionId"))
+        if self._attached is not None:
+            await self._attached(call_sid)
+        await live.call_state_publish(
+            call_sid=call_sid,
+            event="started",
+            profile=self.profile.name,
+            caller=self.call.from_number,
+            simulated=self.call.simulated,
+        )
 
     def _on_prompt(self, frame: protocol.Frame) -> None:
         if not frame.data.get("last", True):
@@ -158,10 +182,7 @@ class RelaySession:
 
     async def _on_interrupt(self, frame: protocol.Frame) -> None:
         heard = frame.text("utteranceUntilInterrupt")
-        task = self.turn_task
-        if task is not None and not task.done():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self._stop_turn()
         answer = self.last_answer
         if answer is None:
             return  # the welcome greeting was interrupted
@@ -237,6 +258,8 @@ class RelaySession:
             text_heard=heard_as,
         )
         self.history.append(HistoryTurn(TurnRole.CALLER, text))
+        if self.paused_by:
+            return  # a staff member answers, by typing on the monitor page
         profile = self.profile
         intent = detect_intent(text, self.language) if profile.use_intent_rules else None
         if self.offered_person and intent is None and is_affirmative(text):
@@ -392,13 +415,70 @@ class RelaySession:
             "reason": ending.reason,
             "callStartedAt": self.call.started_at.isoformat(),
         }
+        if ending.staff_name:
+            handoff["staff"] = ending.staff_name
         self.transcript.turn(
             role=TurnRole.SYSTEM,
             source=TurnSource.SYSTEM,
             language=self.language,
             text=f"handoff: {ending.reason_code}",
+            staff_name=ending.staff_name,
         )
+        self.handoff_sent = handoff
         await self.send(protocol.end_frame(handoff))
+
+    # --- staff takeover ---------------------------------------------------------------------
+
+    async def takeover(self, command: live.TakeoverCommand) -> None:
+        """A staff member acts on the call: says a sentence in the assistant's voice, pauses or
+        resumes the assistant, or hands the call to a person. Each action is a turn."""
+        if self.call is None or self.handoff_sent is not None:
+            return
+        await self._stop_turn()
+        staff = command.staff_name
+        if command.action == "say":
+            turn = self.transcript.turn(
+                role=TurnRole.ASSISTANT,
+                source=TurnSource.STAFF,
+                language=self.language,
+                text=command.text,
+                staff_name=staff,
+            )
+            self.last_answer = turn
+            await self.send(protocol.text_frame(command.text, last=True))
+            self.history.append(HistoryTurn(TurnRole.ASSISTANT, command.text))
+        elif command.action in ("pause", "resume"):
+            self.paused_by = staff if command.action == "pause" else ""
+            self._staff_note(f"assistant {command.action}d", staff)
+            await live.call_state_publish(
+                call_sid=self.call_sid, event=f"{command.action}d", staff_name=staff
+            )
+        elif command.action == "handoff":
+            if self._ending is not None and self._ending.handle is not None:
+                self._ending.handle.cancel()
+            self._ending = _Ending(
+                "live_agent_request", f"{staff} handed the call to a person.", staff_name=staff
+            )
+            await self._send_end()
+        await self.transcript.flush()  # the monitor shows the action at once
+
+    def _staff_note(self, text: str, staff: str) -> None:
+        self.transcript.turn(
+            role=TurnRole.SYSTEM,
+            source=TurnSource.STAFF,
+            language=self.language,
+            text=text,
+            staff_name=staff,
+        )
+
+    async def _stop_turn(self) -> None:
+        task = self.turn_task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _turns_written(self, turns: list[Turn]) -> None:
+        await live.turns_publish(call_sid=self.call_sid, turns=turns)
 
     async def _watch_silence(self) -> None:
         limit = settings.RELAY_SILENCE_TIMEOUT_SECONDS
@@ -434,8 +514,19 @@ class RelaySession:
         await asyncio.gather(*tasks, return_exceptions=True)
         self.transcript.event("in", "disconnect", {"code": code})
         await self.transcript.close()
-        if self.call is not None:
-            logger.info("call %s: relay session closed (%s)", self.call_sid, code)
+        if self.call is None:
+            return
+        logger.info("call %s: relay session closed (%s)", self.call_sid, code)
+        if self.call.simulated:
+            # No Twilio callbacks follow a simulated call: the hang-up ends it here.
+            reason = self.handoff_sent["reasonCode"] if self.handoff_sent else "completed"
+            await database_sync_to_async(call_end)(
+                call=self.call,
+                end_reason=reason,
+                status=CallStatus.COMPLETED,
+                handoff_data=self.handoff_sent,
+            )
+        await live.call_state_publish(call_sid=self.call_sid, event="ended")
 
 
 def _ms_since(start: float) -> int:

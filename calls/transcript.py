@@ -8,6 +8,7 @@ again on the next flush.
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -22,7 +23,9 @@ FLUSH_SECONDS = 0.5
 
 
 class Transcript:
-    def __init__(self) -> None:
+    def __init__(self, on_written: Callable[[list[Turn]], Awaitable[None]] | None = None) -> None:
+        # Told about the turns of each batch once they are in the database (live monitors).
+        self.on_written = on_written
         self.call: Call | None = None
         self.call_sid = "-"
         self.next_sequence = 1
@@ -75,6 +78,10 @@ class Transcript:
             logger.exception("call %s: transcript write failed; will retry", self.call_sid)
             self._events = events + self._events
             self._turns = {**turns, **self._turns}
+            return
+        if turns and self.on_written is not None:
+            written = sorted((turn for turn, _ in turns.values()), key=lambda t: t.sequence)
+            await self.on_written(written)
 
     async def close(self) -> None:
         if self._flusher is not None:

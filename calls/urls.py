@@ -1,6 +1,6 @@
 from django.urls import path
 
-from calls import views
+from calls import live_views, views
 
 app_name = "calls"
 
@@ -9,4 +9,7 @@ urlpatterns = [
     path("twilio/relay-action/", views.relay_action, name="twilio-relay-action"),
     path("twilio/gather/", views.gather, name="twilio-gather"),
     path("twilio/status/", views.status, name="twilio-status"),
+    path("calls/live/", live_views.live_calls, name="live"),
+    path("simulator/", live_views.simulator, name="simulator"),
+    path("simulator/calls/", live_views.simulator_call_start, name="simulator-start"),
 ]

@@ -3,6 +3,7 @@
 import logging
 import os
 
+from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 from django.core.asgi import get_asgi_application
 
@@ -21,10 +22,11 @@ if not settings.TWILIO_AUTH_TOKEN:
         "Set it before taking real calls."
     )
 
-# No AllowedHostsOriginValidator: Twilio sends no Origin header on the relay handshake.
+# No AllowedHostsOriginValidator here: Twilio sends no Origin header on the relay handshake.
+# Consumers that trust a staff session check the Origin themselves (calls.consumers).
 application = ProtocolTypeRouter(
     {
         "http": django_http_app,
-        "websocket": URLRouter(websocket_urlpatterns),
+        "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -67,6 +67,21 @@ def profile(db) -> PhoneProfile:
     return profile
 
 
+@pytest.fixture
+def staff_cookie(staff_user) -> bytes:
+    """The session cookie of a logged-in staff member, for browser WebSockets."""
+    client = Client()
+    client.force_login(staff_user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+@pytest.fixture
+def outsider_cookie(outsider_user) -> bytes:
+    client = Client()
+    client.force_login(outsider_user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
 def twiml(response) -> ElementTree.Element:
     assert response.status_code == 200, response.content
     assert response["Content-Type"].startswith("text/xml")
