@@ -110,7 +110,9 @@ class SimulatedCall:
         """Run `steps`: ("say", text) or ("dtmf", digits); print what the assistant says.
 
         `steps` may be a function returning the next step (None to hang up), called in a
-        thread so that it can wait for the person at the terminal.
+        thread so that it can wait for the person at the terminal. Frames are read and
+        printed as they arrive, also while waiting for the next step, so a sentence a staff
+        member types on the live monitor is heard at once.
         """
         signature = twilio.signature_for(url=relay.url, params={})
         path = urlsplit(relay.url).path
@@ -120,29 +122,40 @@ class SimulatedCall:
             await socket.send(json.dumps(self._setup_frame(relay)))
             if relay.greeting:
                 self.echo(f"assistant: {relay.greeting}")
-            pending = iter(steps) if isinstance(steps, list) else None
-            while self.session_ended is None:
-                step = next(pending, None) if pending else await asyncio.to_thread(steps)
-                if step is None:
-                    break
-                kind, value = step
-                if kind == "say":
-                    self.echo(f"caller: {value}")
-                    await socket.send(
-                        json.dumps(
-                            {
-                                "type": "prompt",
-                                "voicePrompt": value,
-                                "lang": self.language,
-                                "last": True,
-                            }
-                        )
-                    )
-                else:
-                    self.echo(f"caller presses: {value}")
-                    for digit in value:
-                        await socket.send(json.dumps({"type": "dtmf", "digit": digit}))
-                await self._listen(socket, interrupt_after)
+            answered = asyncio.Event()
+            reader = asyncio.create_task(self._listen(socket, answered, interrupt_after))
+            try:
+                pending = iter(steps) if isinstance(steps, list) else None
+                while self.session_ended is None and not reader.done():
+                    step = next(pending, None) if pending else await asyncio.to_thread(steps)
+                    if step is None or self.session_ended is not None:
+                        break
+                    answered.clear()
+                    await self._send_step(socket, step)
+                    await self._wait_for_answer(answered, reader)
+                if self.session_ended is None and not reader.done():
+                    await asyncio.sleep(0.3)  # a last sentence on its way
+            finally:
+                reader.cancel()
+                await asyncio.gather(reader, return_exceptions=True)
+
+    async def _send_step(self, socket, step: tuple[str, str]) -> None:
+        kind, value = step
+        if kind == "say":
+            self.echo(f"caller: {value}")
+            prompt = {"type": "prompt", "voicePrompt": value, "lang": self.language, "last": True}
+            await socket.send(json.dumps(prompt))
+        else:
+            self.echo(f"caller presses: {value}")
+            for digit in value:
+                await socket.send(json.dumps({"type": "dtmf", "digit": digit}))
+
+    async def _wait_for_answer(self, answered: asyncio.Event, reader: asyncio.Task) -> None:
+        waiter = asyncio.create_task(answered.wait())
+        await asyncio.wait({waiter, reader}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        if self.session_ended is None and not reader.done():
+            await asyncio.sleep(0.6)  # a goodbye's `end` follows once it has been heard
 
     def _setup_frame(self, relay: Relay) -> dict:
         return {
@@ -161,20 +174,20 @@ class SimulatedCall:
             "customParameters": relay.parameters,
         }
 
-    async def _listen(self, socket, interrupt_after: int | None) -> None:
-        """Print the answer as it streams, until its last frame (or an `end`)."""
+    async def _listen(self, socket, answered: asyncio.Event, interrupt_after: int | None) -> None:
+        """Print every answer as it streams; set `answered` at each one's last frame."""
         heard: list[str] = []
-        count = 0
-        line_open = False
         while True:
             try:
-                raw = await asyncio.wait_for(socket.recv(), timeout=30)
-            except (TimeoutError, websockets.ConnectionClosed):
-                break
-            frame = json.loads(raw)
+                frame = json.loads(await socket.recv())
+            except websockets.ConnectionClosed:
+                return
             if frame["type"] == "end":
                 self.session_ended = frame
-                self.echo(f"\n[session ended: {frame.get('handoffData', '')}]")
+                self.echo(
+                    f"{chr(10) if heard else ''}[session ended: {frame.get('handoffData', '')}]"
+                )
+                answered.set()
                 return
             if frame["type"] == "language":
                 # Twilio transcribes in the new language from now on.
@@ -183,42 +196,29 @@ class SimulatedCall:
                 continue
             if frame["type"] != "text":
                 continue
-            if not line_open:
+            if not heard:
                 self.write("assistant: ")
-                line_open = True
             token = frame["token"]
             heard.append(token)
-            count += 1
             self.write(token)
-            if interrupt_after is not None and count >= interrupt_after and not frame["last"]:
-                await socket.send(
-                    json.dumps(
-                        {
-                            "type": "interrupt",
-                            "utteranceUntilInterrupt": "".join(heard).strip(),
-                            "durationUntilInterruptMs": 500,
-                        }
-                    )
-                )
-                self.echo("  [caller interrupts]")
-                await asyncio.sleep(0.3)
-                return
             if frame["last"]:
                 self.write("\n")
-                # A goodbye or transfer is followed by `end` once it has been heard.
-                await self._maybe_end(socket)
-                return
-
-    async def _maybe_end(self, socket) -> None:
-        await socket.send(json.dumps({"type": "info", "name": "agentSpeaking", "value": "off"}))
-        try:
-            raw = await asyncio.wait_for(socket.recv(), timeout=0.5)
-        except (TimeoutError, websockets.ConnectionClosed):
-            return
-        frame = json.loads(raw)
-        if frame["type"] == "end":
-            self.session_ended = frame
-            self.echo(f"[session ended: {frame.get('handoffData', '')}]")
+                heard = []
+                # Twilio reports the end of speech; a goodbye or transfer then sends `end`.
+                info = {"type": "info", "name": "agentSpeaking", "value": "off"}
+                await socket.send(json.dumps(info))
+                answered.set()
+            elif interrupt_after is not None and len(heard) >= interrupt_after:
+                interrupt = {
+                    "type": "interrupt",
+                    "utteranceUntilInterrupt": "".join(heard).strip(),
+                    "durationUntilInterruptMs": 500,
+                }
+                await socket.send(json.dumps(interrupt))
+                self.echo("  [caller interrupts]")
+                heard = []
+                await asyncio.sleep(0.3)
+                answered.set()
 
     def echo(self, line: str) -> None:
         self.write(f"{line}\n")
