@@ -1,4 +1,4 @@
-"""The LLM, behind one module: stream a chat completion as plain text pieces.
+"""The LLM, behind one module: stream a chat completion as plain text pieces, or wait for it whole.
 
 Any OpenAI-compatible server works (OPENAI_BASE_URL, OPENAI_API_KEY). The stream is read as
 raw server-sent events and decoded with `json.loads`: building one pydantic object per chunk
@@ -49,6 +49,39 @@ def client() -> AsyncOpenAI:
             api_key=key[1], base_url=key[0] or None, timeout=key[2], max_retries=0
         )
     return per_loop[key]
+
+
+async def clients_close() -> None:
+    """Close the running loop's clients: call it before a short-lived loop (asyncio.run in a
+    Celery task) ends, so their connections are not left open on a closed loop."""
+    per_loop = _clients.pop(asyncio.get_running_loop(), {})
+    for each in per_loop.values():
+        await each.close()
+
+
+async def complete_chat(
+    *,
+    model: str,
+    messages: Sequence[dict[str, str]],
+    temperature: float,
+    max_tokens: int,
+    total_timeout: float | None = None,
+) -> str:
+    """The whole answer as one string. Raises LLMError on any failure.
+
+    It reads the same stream as `stream_chat` (so the same servers and per-gap timeout apply);
+    `total_timeout`, when given, also bounds the whole answer.
+    """
+    pieces: list[str] = []
+    try:
+        async with asyncio.timeout(total_timeout):
+            async for piece in stream_chat(
+                model=model, messages=messages, temperature=temperature, max_tokens=max_tokens
+            ):
+                pieces.append(piece)
+    except TimeoutError:
+        raise LLMError(f"no complete answer within {total_timeout:g} s") from None
+    return "".join(pieces)
 
 
 async def stream_chat(

@@ -34,6 +34,14 @@ def calls_with_outcome() -> QuerySet[Call]:
     return Call.objects.annotate(outcome=outcome_expression())
 
 
+def call_for_summary(*, call_id: int) -> tuple[Call, list[Turn]] | None:
+    """The call (with `outcome` and its profile) and its whole transcript, in order."""
+    call = calls_with_outcome().select_related("profile").filter(pk=call_id).first()
+    if call is None:
+        return None
+    return call, list(call.turns.order_by("sequence"))
+
+
 def session_load(
     *, call_sid: str, profile_id: int
 ) -> tuple[Call, PhoneProfile, list[Turn], int] | None:

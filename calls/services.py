@@ -9,6 +9,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from calls.models import Call, CallEvent, CallStatus, EventDirection
+from calls.summary import KEYS as SUMMARY_KEYS
+from calls.summary import SOURCE_EXTRACTIVE, SOURCE_LLM
 from profiles.models import PhoneProfile
 
 logger = logging.getLogger(__name__)
@@ -26,6 +28,9 @@ _STATUS_RANK = {
     CallStatus.CANCELED: 3,
 }
 FINAL_STATUSES = {status for status, rank in _STATUS_RANK.items() if rank == 3}
+# The relay session writes its last turns when its socket closes, which can be just after
+# Twilio's callbacks: the summary waits that long for them.
+SUMMARY_DELAY_SECONDS = 5
 
 
 def call_start(
@@ -86,7 +91,33 @@ def call_status_update(*, call: Call, status: str, duration_seconds: int | None 
         fields.append("duration_seconds")
     if fields:
         call.save(update_fields=[*fields, "updated_at"])
+    if "status" in fields and call.status in FINAL_STATUSES:
+        _call_summary_enqueue(call=call)
     return "status" in fields
+
+
+def _call_summary_enqueue(*, call: Call) -> None:
+    """Summarise the call (Celery) once the transaction commits. Only the change to a final
+    status calls this, and it happens once: a repeated or late callback enqueues nothing."""
+    from calls.tasks import summarize_call
+
+    call_id = call.pk
+    transaction.on_commit(
+        lambda: summarize_call.apply_async((call_id,), countdown=SUMMARY_DELAY_SECONDS)
+    )
+
+
+def call_summary_save(*, call: Call, summary: dict[str, str], source: str) -> None:
+    """Store the call's summary, replacing any earlier one. `summary` has exactly the keys
+    reason, outcome and follow_up (strings); `source` is "llm" or "extractive"."""
+    if set(summary) != set(SUMMARY_KEYS) or not all(isinstance(v, str) for v in summary.values()):
+        raise ValueError(f"a summary needs the string keys {SUMMARY_KEYS}, not {sorted(summary)}")
+    if source not in (SOURCE_LLM, SOURCE_EXTRACTIVE):
+        raise ValueError(f"unknown summary source {source!r}")
+    call.summary = {key: summary[key] for key in SUMMARY_KEYS}
+    call.summary_source = source
+    call.summarized_at = timezone.now()
+    call.save(update_fields=["summary", "summary_source", "summarized_at", "updated_at"])
 
 
 def call_end(
