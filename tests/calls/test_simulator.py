@@ -163,6 +163,7 @@ async def test_a_staff_browser_talks_to_the_assistant_without_a_twilio_signature
     call = await call_row(started["callSid"])
     assert call.status == "completed" and call.end_reason == "completed"
     assert call.ended_at is not None
+    assert call.summary is not None  # the hang-up ends the call, so it is summarised
     assert await turn_texts(started["callSid"]) == [
         ("assistant", "Hello, Bright Smile Dental. How can I help?"),
         ("caller", "When do you open?"),
