@@ -20,6 +20,8 @@ async def browser_socket(
         headers.append((b"origin", origin))
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await communicator.connect()
+    if not connected:
+        await communicator.wait()  # let the refused consumer finish
     return communicator, connected
 
 
