@@ -1,6 +1,6 @@
 """Reads of calls, shaped for the paths that need them."""
 
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 
 from calls.models import Call, CallOutcome, CallStatus, Turn, TurnRole
 from profiles.models import PhoneProfile
@@ -28,6 +28,24 @@ def outcome_expression() -> Case:
 def calls_with_outcome() -> QuerySet[Call]:
     """Calls annotated with `outcome` (see outcome_expression)."""
     return Call.objects.annotate(outcome=outcome_expression())
+
+
+def calls_overview() -> QuerySet[Call]:
+    """Calls with what a list shows: `outcome`, `turn_count` and the profile, in one query."""
+    # Counting groups the rows, and Django then ignores Meta.ordering: order explicitly.
+    return (
+        calls_with_outcome()
+        .select_related("profile")
+        .annotate(turn_count=Count("turns"))
+        .order_by("-started_at", "-pk")
+    )
+
+
+def calls_with_turns() -> QuerySet[Call]:
+    """As calls_overview, with each call's turns in order (one more query for all of them)."""
+    return calls_overview().prefetch_related(
+        Prefetch("turns", queryset=Turn.objects.order_by("sequence"))
+    )
 
 
 def session_load(
