@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from calls.models import Call, CallOutcome, CallStatus, Turn, TurnRole, TurnSource
@@ -40,6 +40,24 @@ def call_for_summary(*, call_id: int) -> tuple[Call, list[Turn]] | None:
     if call is None:
         return None
     return call, list(call.turns.order_by("sequence"))
+
+
+def calls_overview() -> QuerySet[Call]:
+    """Calls with what a list shows: `outcome`, `turn_count` and the profile, in one query."""
+    # Counting groups the rows, and Django then ignores Meta.ordering: order explicitly.
+    return (
+        calls_with_outcome()
+        .select_related("profile")
+        .annotate(turn_count=Count("turns"))
+        .order_by("-started_at", "-pk")
+    )
+
+
+def calls_with_turns() -> QuerySet[Call]:
+    """As calls_overview, with each call's turns in order (one more query for all of them)."""
+    return calls_overview().prefetch_related(
+        Prefetch("turns", queryset=Turn.objects.order_by("sequence"))
+    )
 
 
 def session_load(

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from knowledge.embeddings import EmbeddingError
 from knowledge.models import Chunk, Document, KnowledgeBase
 from knowledge.retrieval import passages_search
-from knowledge.services import document_enqueue_ingestion, document_moved
+from knowledge.services import document_enqueue_ingestion, document_moved, document_reingest
 
 
 class DocumentInline(admin.TabularInline):
@@ -118,9 +118,7 @@ class DocumentAdmin(admin.ModelAdmin):
     @admin.action(description="Ingest again (re-read, re-chunk, re-embed)")
     def reingest(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
         for document in queryset:
-            document.content_hash = ""  # forces a full run even when the text is the same
-            document.save(update_fields=["content_hash", "updated_at"])
-            document_enqueue_ingestion(document=document)
+            document_reingest(document=document)
         self.message_user(
             request, f"{queryset.count()} document(s) queued for ingestion.", messages.SUCCESS
         )

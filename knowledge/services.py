@@ -9,8 +9,10 @@ words on the document.
 import hashlib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.postgres.search import SearchVector
+from django.core.files import File
 from django.db import transaction
 from django.db.models import TextField, Value
 from django.db.models.functions import Concat
@@ -19,7 +21,7 @@ from django.utils import timezone
 from knowledge.chunking import chunk_text
 from knowledge.embeddings import EmbeddingError, embed_texts, embedding_model
 from knowledge.extraction import ExtractionError, extract_text
-from knowledge.models import Chunk, Document, DocumentStatus
+from knowledge.models import Chunk, Document, DocumentStatus, KnowledgeBase
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,65 @@ class IngestResult:
     outcome: str  # "ingested", "unchanged" or "failed"
     chunks: int = 0
     error: str = ""
+
+
+def knowledge_base_create(*, name: str, description: str = "") -> KnowledgeBase:
+    """A new, empty knowledge base. Raises ValidationError (a taken name) as the admin does."""
+    knowledge_base = KnowledgeBase(name=name, description=description)
+    knowledge_base.full_clean()
+    knowledge_base.save()
+    return knowledge_base
+
+
+def knowledge_base_update(*, knowledge_base: KnowledgeBase, data: dict[str, Any]) -> KnowledgeBase:
+    """Set the given fields (name, description) and save. Raises ValidationError."""
+    for name, value in data.items():
+        setattr(knowledge_base, name, value)
+    knowledge_base.full_clean()
+    knowledge_base.save(update_fields=[*data, "updated_at"])
+    return knowledge_base
+
+
+def document_create(
+    *,
+    knowledge_base: KnowledgeBase,
+    title: str,
+    source_file: File | None = None,
+    source_text: str = "",
+) -> Document:
+    """A new document from an uploaded file or pasted text, queued for ingestion.
+
+    Validated as the admin validates it (one of file or text, a supported file extension, a
+    title not yet used in the knowledge base): a refusal raises ValidationError and stores
+    nothing. A file that is refused only when read (a damaged PDF) is stored, and ingestion
+    marks the document failed with the reason.
+    """
+    document = Document(
+        knowledge_base=knowledge_base,
+        title=title,
+        source_file=source_file or "",
+        source_text=source_text,
+    )
+    document.full_clean()
+    with transaction.atomic():
+        document.save()
+        document_enqueue_ingestion(document=document)
+    return document
+
+
+def document_reingest(*, document: Document) -> None:
+    """Read, chunk and embed the document again, even when its text has not changed."""
+    document.content_hash = ""  # forces a full run even when the text is the same
+    document.save(update_fields=["content_hash", "updated_at"])
+    document_enqueue_ingestion(document=document)
+
+
+def document_delete(*, document: Document) -> None:
+    """Delete the document, its chunks and, once that is committed, its stored file."""
+    storage, name = document.source_file.storage, document.source_file.name
+    document.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def document_enqueue_ingestion(*, document: Document) -> None:

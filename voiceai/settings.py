@@ -149,6 +149,10 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "channels",
     "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "knowledge",
     "profiles",
     "calls",
@@ -249,8 +253,40 @@ MEDIA_ROOT = VAR_DIR / "media"
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# The API is for staff and their integrations. Token first: a request without credentials then
+# gets 401 with `WWW-Authenticate: Token`, not the 403 that session auth alone would give.
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "voiceai.api_errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "voiceai API",
+    "DESCRIPTION": "Phone profiles, call transcripts, knowledge bases and knowledge search. "
+    "Staff only: authenticate with `Authorization: Token <key>` (python manage.py "
+    "drf_create_token <username>) or a staff session.",
+    "VERSION": "1.0.0",
+    # The schema and its docs are staff-only, like the API they describe.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"],
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets named once each, whichever fields use them.
+    "ENUM_NAME_OVERRIDES": {
+        "CallStatusEnum": "calls.models.CallStatus",
+        "DocumentStatusEnum": "knowledge.models.DocumentStatus",
+        "CallerInputEnum": "profiles.models.CallerInput",
+    },
+    # Swagger UI and Redoc from the sidecar package's static files: servers here have no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Logging ------------------------------------------------------------------------------------

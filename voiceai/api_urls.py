@@ -1,0 +1,28 @@
+"""The REST API under /api/: the router of each app's viewsets, the OpenAPI schema and docs.
+
+Wiring only: serializers and viewsets live in each app's `api.py`. Every view is staff-only
+(settings.REST_FRAMEWORK and SPECTACULAR_SETTINGS).
+"""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from calls.api import CallViewSet
+from knowledge.api import DocumentViewSet, KnowledgeBaseViewSet
+from profiles.api import ProfileViewSet, SearchViewSet
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("profiles", ProfileViewSet, basename="profile")
+router.register("calls", CallViewSet, basename="call")
+router.register("knowledge-bases", KnowledgeBaseViewSet, basename="knowledge-base")
+router.register("documents", DocumentViewSet, basename="document")
+router.register("search", SearchViewSet, basename="search")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
