@@ -1,6 +1,6 @@
 from django.urls import path
 
-from calls import views
+from calls import transcript_views, views
 
 app_name = "calls"
 
@@ -9,4 +9,7 @@ urlpatterns = [
     path("twilio/relay-action/", views.relay_action, name="twilio-relay-action"),
     path("twilio/gather/", views.gather, name="twilio-gather"),
     path("twilio/status/", views.status, name="twilio-status"),
+    path("calls/", transcript_views.call_list, name="list"),
+    # Keep last: any fixed path under calls/ (calls/live/) must come before this catch-all.
+    path("calls/<str:call_sid>/", transcript_views.call_detail, name="detail"),
 ]

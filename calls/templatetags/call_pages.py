@@ -1,0 +1,51 @@
+"""Formatting for the staff call pages: durations, outcomes, interrupted answers, JSON."""
+
+import json
+from typing import Any
+
+from django import template
+
+from calls.models import Call, CallOutcome
+
+register = template.Library()
+
+
+@register.filter
+def call_duration(call: Call) -> str:
+    """`m:ss` (or `h:mm:ss`): Twilio's duration when it sent one, else start to end; empty
+    while the call is in progress."""
+    seconds = call.duration_seconds
+    if seconds is None and call.ended_at is not None:
+        seconds = max(0, round((call.ended_at - call.started_at).total_seconds()))
+    if seconds is None:
+        return ""
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+
+
+@register.filter
+def outcome_label(value: str) -> str:
+    try:
+        return CallOutcome(value).label
+    except ValueError:
+        return value
+
+
+@register.filter
+def unspoken(turn) -> str:
+    """What an interrupted answer generated but the caller did not hear: the rest of its text
+    after the heard prefix, or all of it when what was heard is not a prefix (Twilio may
+    normalise what it reports)."""
+    heard, text = turn.text_heard or "", turn.text or ""
+    if text.startswith(heard):
+        return text[len(heard) :]
+    return text
+
+
+@register.filter
+def pretty_json(value: Any) -> str:
+    """Indented JSON for people to read (escaped by the template like any other text)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
