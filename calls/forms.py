@@ -1,6 +1,7 @@
 """The staff call list's filters (a GET form)."""
 
 from django import forms
+from django.utils.text import capfirst
 
 from calls.models import CallOutcome
 from profiles.models import PhoneProfile
@@ -15,7 +16,9 @@ class CallFilterForm(forms.Form):
         empty_label="All profiles",
     )
     outcome = forms.ChoiceField(
-        choices=[("", "All outcomes"), *CallOutcome.choices], required=False
+        choices=[("", "All outcomes")]
+        + [(value, capfirst(label)) for value, label in CallOutcome.choices],
+        required=False,
     )
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})

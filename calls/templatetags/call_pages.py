@@ -1,9 +1,12 @@
 """Formatting for the staff call pages: durations, outcomes, interrupted answers, JSON."""
 
 import json
+from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.text import capfirst
 
 from calls.models import Call, CallOutcome
 
@@ -26,10 +29,12 @@ def call_duration(call: Call) -> str:
 
 @register.filter
 def outcome_label(value: str) -> str:
+    """`Transferred`, `In progress`…"""
     try:
-        return CallOutcome(value).label
+        label = CallOutcome(value).label
     except ValueError:
-        return value
+        label = value
+    return capfirst(label)
 
 
 @register.filter
@@ -49,3 +54,20 @@ def pretty_json(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+
+
+@register.filter
+def compact_json(value: Any) -> str:
+    """JSON on one line, as a protocol message travels (a text payload stays as it is)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@register.filter
+def clock_ms(value: datetime | None) -> str:
+    """`HH:MM:SS.mmm` in the current time zone: protocol messages come milliseconds apart."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    return f"{local:%H:%M:%S}.{local.microsecond // 1000:03}"

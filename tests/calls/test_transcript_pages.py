@@ -2,20 +2,29 @@
 
 import re
 from datetime import UTC, datetime, timedelta
+from io import StringIO
+from xml.etree import ElementTree
 
 import pytest
+from channels.db import database_sync_to_async
+from django.core.management import call_command
 from django.db import connection
 from django.template.loader import render_to_string
-from django.test import AsyncRequestFactory
+from django.test import AsyncRequestFactory, Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from twilio.request_validator import RequestValidator
 
 from calls.models import Call, CallEvent, Turn, TurnRole, TurnSource
 from calls.staff import staff_required
 from profiles.models import PhoneProfile
+from tests.calls.conftest import AUTH_TOKEN, PUBLIC
+from tests.calls.relay import Twilio, setup_frame
 from tests.conftest import STAFF_PASSWORD
+from tests.twilio_recordings import recorded_webhook
 
 SID = "CA" + "a" * 32
+DEMO_NUMBER = "+15550100000"
 
 
 def make_call(profile, sid: str = SID, **fields) -> Call:
@@ -189,11 +198,11 @@ def test_calls_are_listed_newest_first_with_their_details(staff_client, profile)
     assert profile.number in row and "Bright Smile Dental" in row
     assert "+15557770042" in row
     assert "1:35" in row  # duration
-    assert "transferred" in row
+    assert "Transferred" in row
     assert '<td class="num">2</td>' in row  # caller and assistant turns; the note is not one
     assert "simulated" in row
     newest_row = html[html.index(newest.call_sid) : html.index(middle.call_sid)]
-    assert "in progress" in newest_row
+    assert "In progress" in newest_row
     assert "simulated" not in newest_row
 
 
@@ -476,6 +485,8 @@ def test_the_raw_protocol_log_is_folded_at_the_bottom(staff_client, conversation
     assert "2 messages" in log
     assert "from Twilio" in log and "to Twilio" in log
     assert "&quot;voicePrompt&quot;: &quot;When do you close on Monday?&quot;" in log
+    prompt_at = timezone.localtime(conversation.started_at + timedelta(seconds=9))
+    assert f"{prompt_at:%H:%M:%S}.{prompt_at.microsecond // 1000:03}</time>" in log
     assert log.index(">prompt<") < log.index(">end<")
 
 
@@ -551,3 +562,50 @@ def test_a_turn_renders_alone_from_its_own_fields():
     assert re.match(r'\s*<article id="turn-12"', html)
     assert "We close at six." in html and "first word 200 ms" in html
     assert "<time" not in html  # not saved yet: no time
+
+
+# --- The demo --------------------------------------------------------------------------------
+
+
+@database_sync_to_async
+def start_demo_call(call_sid: str) -> dict:
+    """The voice webhook for a call to the demo clinic; the session parameters of its TwiML."""
+    form = {**recorded_webhook("interrupt", "/voice"), "CallSid": call_sid, "To": DEMO_NUMBER}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(f"{PUBLIC}/twilio/voice/", form)
+    response = Client().post("/twilio/voice/", form, HTTP_X_TWILIO_SIGNATURE=signature)
+    document = ElementTree.fromstring(response.content)
+    return {p.get("name"): p.get("value") for p in document.iter("Parameter")}
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_call_to_the_demo_clinic_reads_on_the_staff_pages(
+    twilio_settings, settings, monkeypatch
+):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", STAFF_PASSWORD)
+    monkeypatch.delenv("DJANGO_SUPERUSER_USERNAME", raising=False)
+    settings.OPENAI_API_KEY = ""  # the demo answers from its documents
+    await database_sync_to_async(call_command)("seed_demo", stdout=StringIO())
+    call_sid = "CA" + "d" * 32
+
+    twilio = await Twilio.connect(setup=False)
+    await twilio.send(setup_frame(await start_demo_call(call_sid), call_sid))
+    await twilio.say("What time do you open on Monday?")
+    await twilio.answer()
+    await twilio.say("Goodbye!")
+    await twilio.answer()
+    await twilio.hang_up()
+
+    def staff_pages() -> tuple[str, str]:
+        client = Client()
+        assert client.login(username="admin", password=STAFF_PASSWORD)
+        return page(client.get("/calls/")), page(client.get(f"/calls/{call_sid}/"))
+
+    listing, transcript = await database_sync_to_async(staff_pages)()
+    assert sids_on(listing) == [call_sid]
+    assert "Bright Smile Dental" in listing
+    assert "What time do you open on Monday?" in transcript
+    assert "8:00 a.m." in transcript  # the answer, from the demo documents
+    assert "Opening hours" in transcript  # the passage it came from
+    assert "<svg" in transcript
+    assert "&quot;type&quot;: &quot;setup&quot;" in transcript  # the protocol log
