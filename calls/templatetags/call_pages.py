@@ -9,8 +9,11 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from calls.models import Call, CallOutcome
+from calls.session_tokens import PARAMETER_NAME as SESSION_PARAMETER
 
 register = template.Library()
+
+REDACTED = "[redacted]"
 
 
 @register.filter
@@ -56,12 +59,28 @@ def pretty_json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def _redacted(value: Any, *, in_parameters: bool = False) -> Any:
+    """`value` without credentials: the relay session token (setup's customParameters) and the
+    CallToken of Twilio's webhook forms are kept as stored, but never shown."""
+    if isinstance(value, dict):
+        return {
+            key: REDACTED
+            if key == "CallToken" or (in_parameters and key == SESSION_PARAMETER)
+            else _redacted(item, in_parameters=key == "customParameters")
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    return value
+
+
 @register.filter
-def compact_json(value: Any) -> str:
-    """JSON on one line, as a protocol message travels (a text payload stays as it is)."""
+def protocol_payload(value: Any) -> str:
+    """A protocol message for the log: one line of JSON, as it travelled, credentials hidden
+    (a text payload stays as it is)."""
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, default=str)
+    return json.dumps(_redacted(value), ensure_ascii=False, default=str)
 
 
 @register.filter

@@ -589,7 +589,8 @@ async def test_a_call_to_the_demo_clinic_reads_on_the_staff_pages(
     call_sid = "CA" + "d" * 32
 
     twilio = await Twilio.connect(setup=False)
-    await twilio.send(setup_frame(await start_demo_call(call_sid), call_sid))
+    parameters = await start_demo_call(call_sid)
+    await twilio.send(setup_frame(parameters, call_sid))
     await twilio.say("What time do you open on Monday?")
     await twilio.answer()
     await twilio.say("Goodbye!")
@@ -609,3 +610,7 @@ async def test_a_call_to_the_demo_clinic_reads_on_the_staff_pages(
     assert "Opening hours" in transcript  # the passage it came from
     assert "<svg" in transcript
     assert "&quot;type&quot;: &quot;setup&quot;" in transcript  # the protocol log
+    # Credentials stay out of it: the relay session token and the CallToken of the webhook.
+    assert parameters["session"] not in transcript
+    assert "&quot;session&quot;: &quot;[redacted]&quot;" in transcript
+    assert "&quot;CallToken&quot;: &quot;[redacted]&quot;" in transcript
