@@ -1,12 +1,25 @@
 """Reads of calls, shaped for the paths that need them."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from calls.models import Call, CallOutcome, CallStatus, Turn, TurnRole, TurnSource
+from calls.models import Call, CallEvent, CallOutcome, CallStatus, Turn, TurnRole, TurnSource
 from profiles.models import PhoneProfile
 
 # End reasons (calls.handoff, calls.session) grouped by what staff want to know about a call.
@@ -78,6 +91,75 @@ def session_load(
     conversation = [t for t in turns if t.role != TurnRole.SYSTEM]
     call.language = call.language or profile.language
     return call, profile, conversation, next_sequence
+
+
+def _start_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def calls_for_staff(
+    *,
+    profile_id: int | None = None,
+    outcome: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    said: str = "",
+    simulated: bool | None = None,
+) -> QuerySet[Call]:
+    """The staff's call list, newest first: each call with its profile, `outcome` and
+    `turn_count` (what the caller and the assistant said; system notes are not counted).
+
+    Every filter is optional. Dates are whole days in the current time zone, both ends included;
+    `said` matches the text of any turn, ignoring case. The turn count is a subquery, so a page
+    of calls costs one query however many turns they have.
+    """
+    turn_count = (
+        Turn.objects.filter(call=OuterRef("pk"))
+        .exclude(role=TurnRole.SYSTEM)
+        .order_by()
+        .values("call")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    calls = (
+        calls_with_outcome()
+        .select_related("profile")
+        .annotate(turn_count=Coalesce(Subquery(turn_count, output_field=IntegerField()), 0))
+        .order_by("-started_at", "-pk")
+    )
+    if profile_id is not None:
+        calls = calls.filter(profile_id=profile_id)
+    if outcome:
+        calls = calls.filter(outcome=outcome)
+    if date_from is not None:
+        calls = calls.filter(started_at__gte=_start_of_day(date_from))
+    if date_to is not None:
+        calls = calls.filter(started_at__lt=_start_of_day(date_to + timedelta(days=1)))
+    if said.strip():
+        spoken = Turn.objects.filter(call=OuterRef("pk"), text__icontains=said.strip())
+        calls = calls.filter(Exists(spoken))
+    if simulated is not None:
+        calls = calls.filter(simulated=simulated)
+    return calls
+
+
+def call_for_staff(*, call_sid: str) -> Call | None:
+    """One call for its transcript page, with `outcome`, its profile and its turns in order
+    (`call.turns.all()`): the same two queries however long the call was."""
+    return (
+        calls_with_outcome()
+        .select_related("profile")
+        .prefetch_related(Prefetch("turns", queryset=Turn.objects.order_by("sequence")))
+        .filter(call_sid=call_sid)
+        .first()
+    )
+
+
+def call_protocol_log(*, call: Call, limit: int) -> tuple[list[CallEvent], bool]:
+    """The call's first `limit` protocol events in the order they happened, and whether there
+    are more (one query)."""
+    events = list(call.events.order_by("created_at", "id")[: limit + 1])
+    return events[:limit], len(events) > limit
 
 
 # A call with no final status after this long lost its status callback; it is not live.

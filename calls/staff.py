@@ -1,21 +1,31 @@
-"""Who may use the staff pages: logged-in staff. Others are sent to log in, or refused."""
+"""Who may open the staff pages: logged-in staff (every page under /calls/ and /simulator/)."""
 
 from collections.abc import Callable
 from functools import wraps
 
+from asgiref.sync import iscoroutinefunction
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous visitors go to the login page; a logged-in user who is not staff gets 403."""
+def _check_staff(user) -> None:
+    if not user.is_staff:
+        raise PermissionDenied("Staff only.")
 
-    @login_required
-    @wraps(view)
-    def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_staff:
-            raise PermissionDenied("Staff only.")
-        return view(request, *args, **kwargs)
 
-    return checked
+def staff_required(view: Callable) -> Callable:
+    """Anonymous visitors are sent to the login page (LOGIN_URL, back here afterwards); a
+    logged-in user who is not staff gets 403. Works on sync and async function views."""
+    if iscoroutinefunction(view):
+
+        async def checked_view(request: HttpRequest, *args, **kwargs):
+            _check_staff(await request.auser())
+            return await view(request, *args, **kwargs)
+    else:
+
+        def checked_view(request: HttpRequest, *args, **kwargs):
+            _check_staff(request.user)
+            return view(request, *args, **kwargs)
+
+    return login_required(wraps(view)(checked_view))

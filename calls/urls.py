@@ -1,6 +1,6 @@
 from django.urls import path
 
-from calls import live_views, views
+from calls import live_views, transcript_views, views
 
 app_name = "calls"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("calls/live/", live_views.live_calls, name="live"),
     path("simulator/", live_views.simulator, name="simulator"),
     path("simulator/calls/", live_views.simulator_call_start, name="simulator-start"),
+    path("calls/", transcript_views.call_list, name="list"),
+    # Keep last: any fixed path under calls/ (calls/live/) must come before this catch-all.
+    path("calls/<str:call_sid>/", transcript_views.call_detail, name="detail"),
 ]

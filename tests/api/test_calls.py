@@ -51,7 +51,7 @@ def test_a_call_shows_its_whole_transcript_and_summary(staff, profile):
     call = make_call(
         profile,
         1,
-        end_reason="staff_handoff",
+        end_reason="live_agent_request",
         ended_at=timezone.now(),
         handoff_data={"reason": "live_agent_request"},
         summary={"reason": "Hours", "outcome": "Answered", "follow_up": ""},
