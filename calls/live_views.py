@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from calls.selectors import calls_live
@@ -38,7 +39,7 @@ def simulator_call_start(request: HttpRequest) -> JsonResponse:
             "setup": started.setup,
             "greeting": started.greeting,
             "language": started.language,
-            "transcriptUrl": f"/calls/{started.call.call_sid}/",
+            "transcriptUrl": reverse("calls:detail", args=[started.call.call_sid]),
         },
         status=201,
     )

@@ -42,7 +42,9 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def browser(chromium):
+def browser(chromium, servers):
+    # Playwright's sync API runs an event loop in this thread, where Django then refuses
+    # database work: the servers (and their database) are set up before it and torn down after.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -161,14 +163,23 @@ class CallerAtTerminal:
 
 def test_staff_log_in_and_read_a_finished_call(page, servers):
     base_a, _, env = servers
-    simulate(base_a, env, "--to", DEMO_NUMBER, "--say", "what are your hours?", "--say", "bye")
+    simulate(
+        base_a,
+        env,
+        "--to",
+        DEMO_NUMBER,
+        "--say",
+        "what time do you open on Monday?",
+        "--say",
+        "bye",
+    )
 
     page.goto("/calls/")
     row = page.locator("tr", has_text=DEMO_NUMBER).first
     row.get_by_role("link").first.click()
     page.wait_for_url("**/calls/CA*/")
     turns = page.locator("#turns")
-    turns.get_by_text("what are your hours?").wait_for()
+    turns.get_by_text("what time do you open on Monday?").wait_for()
     assert "Monday to Friday" in turns.inner_text()
     assert page.get_by_text("goodbye").first.is_visible()
 
@@ -190,7 +201,7 @@ def test_a_simulator_call_answers_from_the_knowledge_base(page):
     page.get_by_role("link", name="Open this call's transcript").click()
     page.locator("#turns").get_by_text("opening hours on Saturday").wait_for()
 
-    page.goto("/calls/?simulated=yes")
+    page.goto("/calls/?simulated=simulated")
     assert page.locator("tr", has_text="simulator:admin").count() >= 1
 
 

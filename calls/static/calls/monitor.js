@@ -27,6 +27,8 @@
   }
 
   function showTurn(sequence, html) {
+    const empty = document.getElementById("turns-empty");
+    if (empty) empty.remove();
     const template = document.createElement("template");
     template.innerHTML = html.trim();
     const el = template.content.firstElementChild;
