@@ -163,23 +163,15 @@ class CallerAtTerminal:
 
 def test_staff_log_in_and_read_a_finished_call(page, servers):
     base_a, _, env = servers
-    simulate(
-        base_a,
-        env,
-        "--to",
-        DEMO_NUMBER,
-        "--say",
-        "what time do you open on Monday?",
-        "--say",
-        "bye",
-    )
+    question = "what time do you open on Monday?"
+    simulate(base_a, env, "--to", DEMO_NUMBER, "--say", question, "--say", "bye")
 
     page.goto("/calls/")
     row = page.locator("tr", has_text=DEMO_NUMBER).first
     row.get_by_role("link").first.click()
     page.wait_for_url("**/calls/CA*/")
     turns = page.locator("#turns")
-    turns.get_by_text("what time do you open on Monday?").wait_for()
+    turns.get_by_text(question).wait_for()
     assert "Monday to Friday" in turns.inner_text()
     assert page.get_by_text("goodbye").first.is_visible()
 
