@@ -18,10 +18,6 @@ from calls.session import RelaySession
 
 logger = logging.getLogger(__name__)
 
-# Checks the Origin of browser connections against ALLOWED_HOSTS (cross-site WebSocket
-# hijacking); only its `valid_origin` is used, the wrapped application is never called.
-_browser_origins = AllowedHostsOriginValidator(None)
-
 
 def _staff_user(scope: dict):
     user = scope.get("user")
@@ -29,8 +25,15 @@ def _staff_user(scope: dict):
 
 
 def _same_site(scope: dict) -> bool:
+    """The browser's Origin is one of ALLOWED_HOSTS (against cross-site WebSocket hijacking).
+
+    Channels' validator is used only for its check, built per call so that it reads the
+    current settings; the application it would wrap is never called.
+    """
     origin = dict(scope.get("headers", [])).get(b"origin")
-    return origin is not None and _browser_origins.valid_origin(urlparse(origin.decode("latin1")))
+    if origin is None:
+        return False
+    return AllowedHostsOriginValidator(None).valid_origin(urlparse(origin.decode("latin1")))
 
 
 def _staff_name(user) -> str:

@@ -77,7 +77,6 @@ _TRANSFERS = {
     "live_agent_request": "Transferred to a person.",
     "menu": "Sent to the handoff menu.",
     "menu_dial": "Transferred to a person from the handoff menu.",
-    "staff_handoff": "A staff member took over the call.",
 }
 _ENDINGS = {
     "completed": "The caller hung up.",
@@ -85,8 +84,8 @@ _ENDINGS = {
     "menu_no_choice": "The caller made no choice at the handoff menu.",
     "menu_assistant": "The caller went back to the assistant from the handoff menu.",
 }
-# After these the people who answered the call dealt with what the assistant could not.
-_HANDLED_BY_PERSON = {"transferred", "staff_handoff"}
+# After this the person who answered the call dealt with what the assistant could not.
+_HANDLED_BY_PERSON = {"transferred"}
 
 
 @dataclass
@@ -154,6 +153,11 @@ def _outcome(call: Call, turns: Sequence[Turn]) -> str:
         why = _FAILURES.get(call.end_reason) or _FAILED_STATUSES.get(call.status, "")
         return f"The call failed: {why or 'it ended abnormally.'}"
     if outcome == CallOutcome.TRANSFERRED:
+        staff = (
+            (call.handoff_data or {}).get("staff") if isinstance(call.handoff_data, dict) else ""
+        )
+        if staff and call.end_reason == "live_agent_request":
+            return f"{staff} took over the call and handed it to a person."
         return _TRANSFERS.get(call.end_reason, "Transferred to a person.")
     if outcome == CallOutcome.GOODBYE:
         spoken = _spoken(turns)

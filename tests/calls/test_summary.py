@@ -100,6 +100,21 @@ def test_a_question_the_assistant_could_not_answer_needs_follow_up(profile, no_a
     )
 
 
+def test_a_call_a_staff_member_handed_to_a_person_says_who(profile):
+    call = make_call(
+        profile,
+        [
+            ("caller", "speech", "Can I move my appointment to Friday?"),
+            ("assistant", "staff", "Let me get the front desk for you."),
+            ("system", "staff", "handoff: live_agent_request"),
+        ],
+        end_reason="live_agent_request",
+    )
+    call.handoff_data = {"reasonCode": "live_agent_request", "staff": "sam"}
+    call.save(update_fields=["handoff_data"])
+    assert summarize(call).summary["outcome"] == "sam took over the call and handed it to a person."
+
+
 def test_a_caller_transferred_to_a_person_who_answered(profile):
     call = make_call(
         profile,
