@@ -15,7 +15,7 @@ from playwright.sync_api import sync_playwright
 OUT = Path(__file__).resolve().parent / "screenshots"
 QUESTIONS = [
     "What time do you open on Saturday?",
-    "Is there parking near the clinic?",
+    "Do you have free parking?",
     "Thanks, goodbye!",
 ]
 
