@@ -160,3 +160,48 @@ class CallEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.type}"
+
+
+class WorkflowRunStatus(models.TextChoices):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled", "cancelled by the caller"
+    HANDED_OFF = "handed_off", "handed to a person"
+    TRANSFERRED = "transferred"
+    FAILED = "failed"
+
+
+class WorkflowRun(models.Model):
+    """One workflow on one call: where it is, and what the caller gave so far.
+
+    The relay session keeps it up to date, so a reconnect of the same call carries on where
+    it stopped; completed runs show their slots on the call page and in the API.
+    """
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="workflow_runs")
+    workflow = models.ForeignKey(
+        "profiles.Workflow",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="runs",
+    )
+    workflow_name = models.CharField(max_length=100, help_text="As it was named during the call.")
+    status = models.CharField(
+        max_length=16, choices=WorkflowRunStatus.choices, default=WorkflowRunStatus.ACTIVE
+    )
+    step = models.CharField(max_length=40, blank=True, help_text="The step it is at, or ended at.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    slots = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(
+        null=True, blank=True, help_text="The last webhook reply, when the workflow has one."
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["call", "started_at", "pk"]
+        indexes = [models.Index(fields=["call", "status"], name="workflowrun_call_status")]
+
+    def __str__(self) -> str:
+        return f"{self.workflow_name} on {self.call_id} ({self.status})"

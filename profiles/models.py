@@ -252,3 +252,159 @@ class HandoffMenuOption(models.Model):
             raise ValidationError({"number": "A transfer needs the number to dial."})
         if self.action == MenuAction.MESSAGE and not self.message.strip():
             raise ValidationError({"message": "Write the message the caller will hear."})
+
+
+# --- Workflows ------------------------------------------------------------------------------
+
+
+slug_validator = RegexValidator(
+    r"^[a-z][a-z0-9_]{0,39}$", "Use lowercase letters, digits and _ (start with a letter)."
+)
+
+
+class Workflow(models.Model):
+    """A step-by-step call flow of one number (booking an appointment, say).
+
+    A caller starts it by saying one of its phrases or keywords, or by pressing its keypad
+    digit; then its steps run in order. The engine is `profiles.workflows`.
+    """
+
+    profile = models.ForeignKey(PhoneProfile, on_delete=models.CASCADE, related_name="workflows")
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField("active", default=True)
+    priority = models.PositiveSmallIntegerField(
+        default=100, help_text="When two workflows match what the caller said, the lower wins."
+    )
+    trigger_phrases = models.TextField(
+        blank=True,
+        help_text=(
+            "One phrase per line, in any of the profile's languages (book an appointment, "
+            "pedir una cita). The caller's words start the workflow when they contain all of "
+            "a phrase's words."
+        ),
+    )
+    trigger_keywords = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Comma-separated words; any one of them in what the caller says starts it.",
+    )
+    trigger_digit = models.CharField(
+        max_length=1,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9*#]$", "One keypad key: 0-9, * or #.")],
+        help_text="A key that starts it (mention it in the welcome greeting).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["profile", "priority", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "name"], name="workflow_profile_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StepKind(models.TextChoices):
+    SAY = "say", "Say a message"
+    ASK = "ask", "Ask a question (answer into a slot)"
+    COLLECT_DIGITS = "collect_digits", "Collect digits"
+    CONFIRM = "confirm", "Confirm (read back, yes or no)"
+    BRANCH = "branch", "Branch on a slot"
+    WEBHOOK = "webhook", "Call a webhook"
+    TRANSFER = "transfer", "Transfer to a number"
+    END = "end", "Say goodbye and hang up"
+
+
+class Validation(models.TextChoices):
+    NONE = "", "Any answer"
+    DATE = "date", "A date"
+    TIME = "time", "A time"
+    YES_NO = "yes_no", "Yes or no"
+    NAME = "name", "A name"
+    FREE_TEXT = "free_text", "Free text"
+    REGEX = "regex", "Matches a regular expression"
+    LUHN = "luhn", "Digits with a valid Luhn checksum"
+
+
+class WorkflowStep(models.Model):
+    """One step of a workflow. Steps run in `position` order unless a step names its next.
+
+    Texts may use {slot} placeholders, filled with what the caller gave. The English and
+    Spanish texts are spoken to callers in that language; a missing one falls back to the
+    other.
+    """
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(default=0)
+    key = models.CharField(
+        max_length=40,
+        validators=[slug_validator],
+        help_text="The step's name, for other steps to go to (ask_date, confirm…).",
+    )
+    kind = models.CharField(max_length=16, choices=StepKind.choices)
+    text_en = models.TextField(
+        "text (English)", blank=True, help_text="The message, question or prompt."
+    )
+    text_es = models.TextField("text (Spanish)", blank=True)
+    reprompt_en = models.TextField(
+        "reprompt (English)", blank=True, help_text="Said when the answer is not valid."
+    )
+    reprompt_es = models.TextField("reprompt (Spanish)", blank=True)
+    slot = models.CharField(
+        max_length=40,
+        blank=True,
+        validators=[slug_validator],
+        help_text="Ask / collect digits: where the answer is kept. Branch: the slot to test.",
+    )
+    validation = models.CharField(
+        max_length=16, choices=Validation.choices, blank=True, default=Validation.NONE
+    )
+    pattern = models.CharField(
+        max_length=200, blank=True, help_text="Regular expression, for that validation."
+    )
+    min_digits = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_digits = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_attempts = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="Ask / collect: tries before giving up (to the failure step, or a person).",
+    )
+    next_step = models.CharField(
+        max_length=40, blank=True, help_text="The step that follows; blank for the next one."
+    )
+    no_step = models.CharField(
+        max_length=40, blank=True, help_text="Confirm: where a 'no' goes back to."
+    )
+    failure_step = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Webhook: where a failure goes. Ask / collect: where running out of tries goes.",
+    )
+    branches = models.TextField(
+        blank=True,
+        help_text="Branch: one 'value => step' per line; otherwise the next step.",
+    )
+    url = models.URLField("webhook URL", blank=True, max_length=500)
+    secret = models.CharField(
+        "webhook secret",
+        max_length=200,
+        blank=True,
+        help_text="Signs each request: X-Voiceai-Signature: sha256=HMAC(secret, body).",
+    )
+    timeout_seconds = models.FloatField(
+        default=5, validators=[MinValueValidator(0.5), MaxValueValidator(30)]
+    )
+    number = E164Field(blank=True, help_text="Transfer: the number to dial.")
+
+    class Meta:
+        ordering = ["workflow", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "key"], name="workflowstep_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.get_kind_display()})"
