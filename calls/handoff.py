@@ -17,9 +17,11 @@ from calls.models import Call, CallStatus
 from calls.phrases import base_language, phrase
 from calls.services import call_end, call_reconnect_claim
 from profiles.models import HandoffMenuOption, MenuAction, PhoneProfile
+from profiles.selectors import workflow_transfer_numbers
 
 logger = logging.getLogger(__name__)
 
+_WORKFLOW = {"workflow_transfer"}  # a workflow's transfer step: HandoffData names the number
 MENU_ATTEMPTS = 3  # the menu is read once and repeated up to two times
 MENUS = {"handoff", "after-dial"}
 
@@ -66,7 +68,7 @@ def relay_session_ended(*, call: Call, form: Mapping[str, str]) -> Reply:
 
     handoff_data = _handoff_data(call, form.get("HandoffData"))
     reason = handoff_data.get("reasonCode") if handoff_data else None
-    if profile is None or reason not in {"goodbye", "live_agent_request", "menu"}:
+    if profile is None or reason not in {"goodbye", "live_agent_request", "menu", *_WORKFLOW}:
         logger.error("call %s: cannot route HandoffData %r", call.call_sid, handoff_data)
         call_end(call=call, end_reason="handoff_data_invalid", handoff_data=handoff_data)
         return Reply("invalid handoff data", responses.technical_trouble(language))
@@ -74,6 +76,14 @@ def relay_session_ended(*, call: Call, form: Mapping[str, str]) -> Reply:
     call_end(call=call, end_reason=reason, handoff_data=handoff_data)
     if reason == "goodbye":
         return Reply("goodbye", twilio.twiml_hangup())
+    if reason in _WORKFLOW:
+        number = handoff_data.get("number")
+        # Only numbers staff configured in a transfer step: HandoffData is not a free dial.
+        if number in workflow_transfer_numbers(profile_id=profile.pk):
+            message = responses.transfer_message(profile, language)
+            twiml = responses.dial(profile=profile, call=call, number=number, message=message)
+            return Reply(f"workflow transfer to {number}", twiml)
+        logger.error("call %s: workflow transfer to unknown number %r", call.call_sid, number)
     options = menu_options_for(profile, language)
     if options:
         return Reply("handoff menu", responses.handoff_menu(call=call, options=options, attempt=1))

@@ -23,7 +23,13 @@ from calls.models import Call, CallEvent, CallOutcome, CallStatus, Turn, TurnRol
 from profiles.models import PhoneProfile
 
 # End reasons (calls.handoff, calls.session) grouped by what staff want to know about a call.
-TRANSFERRED_REASONS = ("transferred", "live_agent_request", "menu", "menu_dial")
+TRANSFERRED_REASONS = (
+    "transferred",
+    "live_agent_request",
+    "menu",
+    "menu_dial",
+    "workflow_transfer",
+)
 FAILED_REASONS = ("failed", "handoff_data_invalid", "unknown_number", "transfer_unanswered")
 FAILED_STATUSES = (CallStatus.BUSY, CallStatus.FAILED, CallStatus.NO_ANSWER, CallStatus.CANCELED)
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from calls.models import Call, CallEvent, CallStatus, EventDirection
+from calls.models import Call, CallEvent, CallStatus, EventDirection, WorkflowRun
 from calls.summary import KEYS as SUMMARY_KEYS
 from calls.summary import SOURCE_EXTRACTIVE, SOURCE_LLM
 from profiles.models import PhoneProfile
@@ -166,3 +166,28 @@ def call_event_record(
 
 def _seconds_between(start: datetime, end: datetime) -> int:
     return max(0, round((end - start).total_seconds()))
+
+
+def workflow_run_save(
+    *,
+    call: Call,
+    run: WorkflowRun | None,
+    flow_id: int,
+    flow_name: str,
+    state: dict[str, Any],
+    result: dict | None = None,
+) -> WorkflowRun:
+    """Record where the call's workflow is (a new run when `run` is None); a run that is no
+    longer active gets its finishing time."""
+    if run is None:
+        run = WorkflowRun(call=call, workflow_id=flow_id, workflow_name=flow_name[:100])
+    run.step = state["step"]
+    run.slots = state["slots"]
+    run.attempts = state["attempts"]
+    run.status = state["status"]
+    if result is not None:
+        run.result = result
+    if run.status != "active" and run.finished_at is None:
+        run.finished_at = timezone.now()
+    run.save()
+    return run

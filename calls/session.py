@@ -11,7 +11,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -24,6 +23,8 @@ from calls.models import Call, CallStatus, Turn, TurnRole, TurnSource
 from calls.phrases import base_language, phrase
 from calls.selectors import session_load
 from calls.services import call_end, call_language_set
+from calls.session_ending import Ending, EndingMixin
+from calls.session_takeover import TakeoverMixin
 from calls.session_tokens import (
     GREETING_PARAMETER,
     PARAMETER_NAME,
@@ -36,21 +37,11 @@ from profiles.models import PhoneProfile
 
 logger = logging.getLogger(__name__)
 
-SPOKEN_CHARS_PER_SECOND = 14  # a calm TTS voice; used to wait for a goodbye to be heard
-END_WAIT_CAP_SECONDS = 10.0
 _SWITCHES = {Intent.SPEAK_SPANISH: "es", Intent.SPEAK_ENGLISH: "en"}
 _SOURCES = {"llm": TurnSource.LLM, "knowledge": TurnSource.KNOWLEDGE}
 
 
-@dataclass
-class _Ending:
-    reason_code: str
-    reason: str
-    handle: asyncio.TimerHandle | None = None
-    staff_name: str = ""  # a staff member handed the call over (takeover)
-
-
-class RelaySession:
+class RelaySession(EndingMixin, TakeoverMixin):
     def __init__(
         self,
         *,
@@ -77,7 +68,7 @@ class RelaySession:
         self.digits = DigitBuffer()
         self.expected_digits: int | None = None  # set by workflows waiting for a keypad entry
         self._digit_timer: asyncio.TimerHandle | None = None
-        self._ending: _Ending | None = None
+        self._ending: Ending | None = None
         self.handoff_sent: dict | None = None
         self.paused_by = ""  # a staff member paused the assistant: prompts are not answered
         self._last_inbound = time.monotonic()
@@ -394,82 +385,6 @@ class RelaySession:
                     phrase("filler", self.language) + " ", last=False, preemptible=True
                 )
             )
-
-    # --- ending the session -----------------------------------------------------------------
-
-    def _end_after_speaking(self, reason_code: str, reason: str, text: str) -> None:
-        """Send `end` once `text` has been heard: on agentSpeaking off, or after its length."""
-        self._ending = _Ending(reason_code, reason)
-        wait = min(END_WAIT_CAP_SECONDS, 0.5 + len(text) / SPOKEN_CHARS_PER_SECOND)
-        loop = asyncio.get_running_loop()
-        self._ending.handle = loop.call_later(wait, lambda: loop.create_task(self._send_end()))
-
-    async def _send_end(self) -> None:
-        ending, self._ending = self._ending, None
-        if ending is None:
-            return
-        if ending.handle is not None:
-            ending.handle.cancel()
-        handoff = {
-            "reasonCode": ending.reason_code,
-            "reason": ending.reason,
-            "callStartedAt": self.call.started_at.isoformat(),
-        }
-        if ending.staff_name:
-            handoff["staff"] = ending.staff_name
-        self.transcript.turn(
-            role=TurnRole.SYSTEM,
-            source=TurnSource.SYSTEM,
-            language=self.language,
-            text=f"handoff: {ending.reason_code}",
-            staff_name=ending.staff_name,
-        )
-        self.handoff_sent = handoff
-        await self.send(protocol.end_frame(handoff))
-
-    # --- staff takeover ---------------------------------------------------------------------
-
-    async def takeover(self, command: live.TakeoverCommand) -> None:
-        """A staff member acts on the call: says a sentence in the assistant's voice, pauses or
-        resumes the assistant, or hands the call to a person. Each action is a turn."""
-        if self.call is None or self.handoff_sent is not None:
-            return
-        await self._stop_turn()
-        staff = command.staff_name
-        if command.action == "say":
-            turn = self.transcript.turn(
-                role=TurnRole.ASSISTANT,
-                source=TurnSource.STAFF,
-                language=self.language,
-                text=command.text,
-                staff_name=staff,
-            )
-            self.last_answer = turn
-            await self.send(protocol.text_frame(command.text, last=True))
-            self.history.append(HistoryTurn(TurnRole.ASSISTANT, command.text))
-        elif command.action in ("pause", "resume"):
-            self.paused_by = staff if command.action == "pause" else ""
-            self._staff_note(f"assistant {command.action}d", staff)
-            await live.call_state_publish(
-                call_sid=self.call_sid, event=f"{command.action}d", staff_name=staff
-            )
-        elif command.action == "handoff":
-            if self._ending is not None and self._ending.handle is not None:
-                self._ending.handle.cancel()
-            self._ending = _Ending(
-                "live_agent_request", f"{staff} handed the call to a person.", staff_name=staff
-            )
-            await self._send_end()
-        await self.transcript.flush()  # the monitor shows the action at once
-
-    def _staff_note(self, text: str, staff: str) -> None:
-        self.transcript.turn(
-            role=TurnRole.SYSTEM,
-            source=TurnSource.STAFF,
-            language=self.language,
-            text=text,
-            staff_name=staff,
-        )
 
     async def _stop_turn(self) -> None:
         task = self.turn_task

@@ -376,6 +376,11 @@ class WorkflowStep(models.Model):
     next_step = models.CharField(
         max_length=40, blank=True, help_text="The step that follows; blank for the next one."
     )
+    finishes = models.BooleanField(
+        "finishes the workflow",
+        default=False,
+        help_text="After this step the workflow is over and the assistant takes the call again.",
+    )
     no_step = models.CharField(
         max_length=40, blank=True, help_text="Confirm: where a 'no' goes back to."
     )
@@ -408,3 +413,25 @@ class WorkflowStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.get_kind_display()})"
+
+
+class DemoBooking(models.Model):
+    """An appointment booked by the demo clinic's booking workflow, through its webhook.
+
+    The demo's stand-in for a real booking system, so the demo works with no outside service.
+    """
+
+    call_sid = models.CharField("call SID", max_length=64, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    slots = models.JSONField(default=dict, help_text="Everything the workflow sent.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"BSD-{self.pk or 0:04d}"

@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from knowledge.models import KnowledgeBase
-from profiles.models import PhoneProfile
+from profiles.models import DemoBooking, PhoneProfile
 
 
 def profile_update(
@@ -29,3 +29,8 @@ def profile_update(
         if knowledge_bases is not None:
             profile.knowledge_bases.set(knowledge_bases)
     return profile
+
+
+def demo_booking_record(*, call_sid: str, slots: dict[str, Any]) -> DemoBooking:
+    name = slots.get("name", "")
+    return DemoBooking.objects.create(call_sid=call_sid[:64], name=str(name)[:200], slots=slots)

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from profiles import views as profile_views
 from voiceai import health
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("api/", include("voiceai.api_urls")),
     # Log in and out of the browsable API (staff can also log in at /admin/).
     path("api/auth/", include("rest_framework.urls")),
+    # The demo clinic's stand-in booking system, called by its booking workflow.
+    path("demo/bookings/", profile_views.demo_booking, name="demo-booking"),
     path("", include("calls.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
