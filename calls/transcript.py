@@ -8,6 +8,7 @@ again on the next flush.
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -104,3 +105,8 @@ def _write(events: list[CallEvent], turns: list[tuple[Turn, set[str] | None]]) -
             elif fields:
                 turn.save(update_fields=sorted(fields))
         CallEvent.objects.bulk_create(events)
+
+
+def ms_since(start: float) -> int:
+    """Milliseconds since `start` (a `time.monotonic()` reading), for a turn's timings."""
+    return round((time.monotonic() - start) * 1000)

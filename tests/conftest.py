@@ -73,3 +73,19 @@ def llm(llm_server, settings):
     settings.OPENAI_API_KEY = "test-key-not-secret"
     settings.LLM_TIMEOUT_SECONDS = 5
     return llm_server
+
+
+@pytest.fixture(scope="session")
+def webhook_server_session():
+    from tests.webhook_server import WebhookServer
+
+    server = WebhookServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def webhook_server(webhook_server_session):
+    """A business's webhook receiver on loopback, reset for each test."""
+    webhook_server_session.reset()
+    return webhook_server_session

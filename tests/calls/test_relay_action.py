@@ -203,3 +203,27 @@ def test_a_callback_for_a_call_never_seen_is_still_routed(fake_twilio, profile):
     document = post(fake_twilio, form)
     assert [child.tag for child in document] == ["Hangup"]
     assert Call.objects.get(call_sid=form["CallSid"]).end_reason == "goodbye"
+
+
+@pytest.fixture
+def transfer_step(profile):
+    from profiles.models import Workflow, WorkflowStep
+
+    workflow = Workflow.objects.create(profile=profile, name="Billing", trigger_phrases="billing")
+    return WorkflowStep.objects.create(
+        workflow=workflow, position=1, key="to_billing", kind="transfer", number="+15550100777"
+    )
+
+
+def test_a_workflow_transfer_dials_the_number_its_step_names(fake_twilio, call, transfer_step):
+    document = post(fake_twilio, ended({**handoff("workflow_transfer"), "number": "+15550100777"}))
+    assert document.find("Dial/Number").text == "+15550100777"
+    call.refresh_from_db()
+    assert call.end_reason == "workflow_transfer"
+
+
+def test_a_workflow_transfer_to_another_number_is_not_dialled(fake_twilio, call, transfer_step):
+    document = post(fake_twilio, ended({**handoff("workflow_transfer"), "number": "+19005550199"}))
+    assert "+19005550199" not in [n.text for n in document.iter("Number")]
+    # The caller still reaches a person: the profile's live agent.
+    assert document.find("Dial/Number").text == "+15550100099"
