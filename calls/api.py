@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from calls.models import Call, CallOutcome, Turn
+from calls.models import Call, CallOutcome, Turn, WorkflowRun
 from calls.selectors import calls_overview, calls_with_turns
 
 
@@ -26,6 +26,22 @@ class TurnSerializer(serializers.ModelSerializer):
             "ms_to_first_text",
             "ms_to_last_text",
             "created_at",
+        ]
+        read_only_fields = fields
+
+
+class WorkflowRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkflowRun
+        fields = [
+            "workflow",
+            "workflow_name",
+            "status",
+            "step",
+            "slots",
+            "result",
+            "started_at",
+            "finished_at",
         ]
         read_only_fields = fields
 
@@ -67,9 +83,10 @@ class CallDetailSerializer(CallSerializer):
     """A call with its transcript, in order, and what the assistant handed back to Twilio."""
 
     turns = TurnSerializer(many=True, read_only=True)
+    workflow_runs = WorkflowRunSerializer(many=True, read_only=True)
 
     class Meta(CallSerializer.Meta):
-        fields = [*CallSerializer.Meta.fields, "handoff_data", "turns"]
+        fields = [*CallSerializer.Meta.fields, "handoff_data", "turns", "workflow_runs"]
         read_only_fields = fields
 
 

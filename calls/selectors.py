@@ -75,7 +75,7 @@ def calls_overview() -> QuerySet[Call]:
 def calls_with_turns() -> QuerySet[Call]:
     """As calls_overview, with each call's turns in order (one more query for all of them)."""
     return calls_overview().prefetch_related(
-        Prefetch("turns", queryset=Turn.objects.order_by("sequence"))
+        Prefetch("turns", queryset=Turn.objects.order_by("sequence")), "workflow_runs"
     )
 
 
@@ -155,7 +155,9 @@ def call_for_staff(*, call_sid: str) -> Call | None:
     return (
         calls_with_outcome()
         .select_related("profile")
-        .prefetch_related(Prefetch("turns", queryset=Turn.objects.order_by("sequence")))
+        .prefetch_related(
+            Prefetch("turns", queryset=Turn.objects.order_by("sequence")), "workflow_runs"
+        )
         .filter(call_sid=call_sid)
         .first()
     )

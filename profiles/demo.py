@@ -70,7 +70,7 @@ def demo_seed(*, staff_username: str, staff_password: str | None) -> DemoSeedRes
     profile, profile_created = _demo_profile()
     if profile_created:
         profile.knowledge_bases.add(knowledge_base)
-    workflow_created = _demo_booking_workflow(profile)
+    workflow_created = demo_booking_workflow_create(profile)
 
     staff_created, generated_password = _staff_account(staff_username, staff_password)
     return DemoSeedResult(
@@ -218,7 +218,7 @@ def demo_booking_secret() -> str:
     ).hexdigest()
 
 
-def _demo_booking_workflow(profile: PhoneProfile) -> bool:
+def demo_booking_workflow_create(profile: PhoneProfile) -> bool:
     """The demo's appointment booking, in English and Spanish; True if it was created now."""
     if profile.workflows.filter(name=DEMO_WORKFLOW).exists():
         return False
