@@ -120,6 +120,7 @@ class CallMonitorConsumer(AsyncJsonWebsocketConsumer):
     """
 
     call_sid = ""
+    can_hand_off = False
 
     async def connect(self) -> None:
         self.staff = _staff_user(self.scope)
@@ -138,12 +139,14 @@ class CallMonitorConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(live.call_group(self.call_sid), self.channel_name)
         await self.accept()
         await self._send_turns([live.turn_payload(turn) for turn in backlog.turns])
+        self.can_hand_off = backlog.can_hand_off
         await self.send_json(
             {
                 "type": "state",
                 "event": "paused" if backlog.paused_by else "resumed",
                 "staff_name": backlog.paused_by,
                 "live": backlog.live,
+                "can_hand_off": backlog.can_hand_off,
             }
         )
 
@@ -166,6 +169,15 @@ class CallMonitorConsumer(AsyncJsonWebsocketConsumer):
             )
         except live.InvalidTakeover as exc:
             await self.send_json({"type": "error", "message": str(exc)})
+            return
+        if command.action == "handoff" and not self.can_hand_off:
+            await self.send_json(
+                {
+                    "type": "error",
+                    "message": "This number has no live agent number or handoff menu to hand "
+                    "the call to. Set one in the admin, or keep talking to the caller yourself.",
+                }
+            )
             return
         if not await database_sync_to_async(call_is_live)(call_sid=self.call_sid):
             await self.send_json({"type": "error", "message": "The call has ended."})

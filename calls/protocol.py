@@ -78,8 +78,8 @@ def parse_inbound(text: str | None, binary: bytes | None = None) -> Frame:
 
 def _check_specifics(kind: str, data: dict) -> None:
     if kind == "setup":
-        params = data.get("customParameters", {})
-        if params is None:
+        params = data.get("customParameters")
+        if params is None:  # missing or null: no parameters, so no session token either
             data["customParameters"] = {}
         elif not isinstance(params, dict):
             raise BadFrame("setup: customParameters must be an object", raw=data)

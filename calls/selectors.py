@@ -61,13 +61,27 @@ def call_for_summary(*, call_id: int) -> tuple[Call, list[Turn]] | None:
     return call, list(call.turns.order_by("sequence"))
 
 
+def _spoken_turn_count() -> Coalesce:
+    """SQL for how many turns the caller and the assistant spoke (system notes not counted),
+    as a subquery, so a page of calls costs one query however many turns they have."""
+    spoken = (
+        Turn.objects.filter(call=OuterRef("pk"))
+        .exclude(role=TurnRole.SYSTEM)
+        .order_by()
+        .values("call")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(spoken, output_field=IntegerField()), 0)
+
+
 def calls_overview() -> QuerySet[Call]:
-    """Calls with what a list shows: `outcome`, `turn_count` and the profile, in one query."""
-    # Counting groups the rows, and Django then ignores Meta.ordering: order explicitly.
+    """Calls with what a list shows: `outcome`, `turn_count` (spoken turns) and the profile,
+    in one query."""
     return (
         calls_with_outcome()
         .select_related("profile")
-        .annotate(turn_count=Count("turns"))
+        .annotate(turn_count=_spoken_turn_count())
         .order_by("-started_at", "-pk")
     )
 
@@ -119,18 +133,10 @@ def calls_for_staff(
     `said` matches the text of any turn, ignoring case. The turn count is a subquery, so a page
     of calls costs one query however many turns they have.
     """
-    turn_count = (
-        Turn.objects.filter(call=OuterRef("pk"))
-        .exclude(role=TurnRole.SYSTEM)
-        .order_by()
-        .values("call")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     calls = (
         calls_with_outcome()
         .select_related("profile")
-        .annotate(turn_count=Coalesce(Subquery(turn_count, output_field=IntegerField()), 0))
+        .annotate(turn_count=_spoken_turn_count())
         .order_by("-started_at", "-pk")
     )
     if profile_id is not None:
@@ -176,14 +182,24 @@ FINAL_STATUSES = (CallStatus.COMPLETED, *FAILED_STATUSES)
 
 
 def calls_live() -> QuerySet[Call]:
-    """Calls going on now, newest first, with their profile and turn count."""
+    """Calls going on now, newest first, with their profile, who spoke last and what they said
+    (`last_role`, `last_said`)."""
+    last_turn = (
+        Turn.objects.filter(call=OuterRef("pk"))
+        .exclude(role=TurnRole.SYSTEM)
+        .exclude(text="")
+        .order_by("-sequence")
+    )
     return (
         Call.objects.filter(
             ended_at__isnull=True, started_at__gte=timezone.now() - LIVE_CALL_MAX_AGE
         )
         .exclude(status__in=FINAL_STATUSES)
         .select_related("profile")
-        .annotate(turn_count=Count("turns"))
+        .annotate(
+            last_role=Subquery(last_turn.values("role")[:1]),
+            last_said=Subquery(last_turn.values("text")[:1]),
+        )
         .order_by("-started_at")
     )
 
@@ -197,13 +213,15 @@ class MonitorBacklog:
     turns: list[Turn]  # turns after the one the page shows
     paused_by: str  # the staff member who paused the assistant, if it is paused
     live: bool
+    can_hand_off: bool  # the profile has a live agent number or a handoff menu
 
 
 def call_monitor_backlog(*, call_sid: str, after: int) -> MonitorBacklog | None:
     """What a monitor that shows turns up to `after` has missed; None for an unknown call."""
-    call = Call.objects.filter(call_sid=call_sid).first()
+    call = Call.objects.filter(call_sid=call_sid).select_related("profile").first()
     if call is None:
         return None
+    profile = call.profile
     pause = (
         call.turns.filter(source=TurnSource.STAFF, role=TurnRole.SYSTEM)
         .filter(text__in=("assistant paused", "assistant resumed"))
@@ -214,4 +232,6 @@ def call_monitor_backlog(*, call_sid: str, after: int) -> MonitorBacklog | None:
         turns=list(call.turns.filter(sequence__gt=after).order_by("sequence")),
         paused_by=pause.staff_name if pause and pause.text == "assistant paused" else "",
         live=call_is_live(call_sid=call_sid),
+        can_hand_off=profile is not None
+        and (bool(profile.live_agent_number) or profile.menu_options.exists()),
     )

@@ -22,7 +22,7 @@ from calls.intents import Intent, assistant_ending, detect_intent, is_affirmativ
 from calls.models import Call, CallStatus, Turn, TurnRole, TurnSource
 from calls.phrases import base_language, phrase
 from calls.selectors import session_load
-from calls.services import call_end, call_language_set
+from calls.services import call_end, call_language_set, call_status_update
 from calls.session_ending import Ending, EndingMixin
 from calls.session_takeover import TakeoverMixin
 from calls.session_tokens import (
@@ -138,6 +138,11 @@ class RelaySession(EndingMixin, TakeoverMixin):
             HistoryTurn(t.role, t.text_heard if t.interrupted else t.text) for t in turns
         ]
         self.transcript.attach(self.call, next_sequence=next_sequence)
+        if self.call.status != CallStatus.IN_PROGRESS:
+            # Twilio may not send status callbacks; the relay talking means the call is up.
+            await database_sync_to_async(call_status_update)(
+                call=self.call, status=CallStatus.IN_PROGRESS
+            )
         greeting = frame.data["customParameters"].get(GREETING_PARAMETER)
         if isinstance(greeting, str) and greeting.strip():
             self.transcript.turn(

@@ -6,7 +6,7 @@ Part of RelaySession (a goodbye, a handoff to a person, a workflow's transfer).
 import asyncio
 from dataclasses import dataclass, field
 
-from calls import protocol
+from calls import live, protocol
 from calls.models import TurnRole, TurnSource
 
 SPOKEN_CHARS_PER_SECOND = 14  # a calm TTS voice; used to wait for a goodbye to be heard
@@ -55,3 +55,9 @@ class EndingMixin:
         )
         self.handoff_sent = handoff
         await self.send(protocol.end_frame(handoff))
+        await live.call_state_publish(
+            call_sid=self.call_sid,
+            event="ending",
+            reason_code=ending.reason_code,
+            staff_name=ending.staff_name,
+        )

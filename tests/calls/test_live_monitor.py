@@ -7,6 +7,7 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 
 from calls.models import Call, Turn, TurnSource
+from profiles.models import PhoneProfile
 from tests.calls.browser import browser_socket, next_message, wait_for
 from tests.calls.relay import Twilio, spoken_text
 
@@ -140,7 +141,26 @@ async def test_staff_hand_the_call_to_a_person(relay_ready, staff_cookie):
     handoff = json.loads(frame["handoffData"])
     assert handoff["reasonCode"] == "live_agent_request"
     assert handoff["staff"] == "sam"
-    await wait_for(monitor, turn_with("handoff: live_agent_request"))
+    ending = await wait_for(monitor, lambda m: m["type"] == "state" and m["event"] == "ending")
+    assert ending["reason_code"] == "live_agent_request" and ending["staff_name"] == "sam"
+    note = await wait_for(monitor, turn_with("handoff: live_agent_request"))
+    assert "sam" in note["html"]  # the note names who handed the call over
+    await twilio.hang_up()
+    await monitor.disconnect()
+
+
+async def test_a_call_with_nobody_to_take_it_cannot_be_handed_over(relay_ready, staff_cookie):
+    await database_sync_to_async(PhoneProfile.objects.filter(number="+15550100001").update)(
+        live_agent_number=""
+    )
+    twilio = await Twilio.connect()
+    monitor = await watch(staff_cookie)
+    state = await wait_for(monitor, lambda m: m["type"] == "state")
+    assert state["can_hand_off"] is False
+    await monitor.send_json_to({"action": "handoff"})
+    error = await wait_for(monitor, lambda m: m["type"] == "error")
+    assert "no live agent number or handoff menu" in error["message"]
+    assert await twilio.nothing()
     await twilio.hang_up()
     await monitor.disconnect()
 

@@ -62,6 +62,26 @@ async def test_a_setup_without_a_valid_session_token_is_closed(relay_ready, toke
     assert output["type"] == "websocket.close"
 
 
+@pytest.mark.parametrize("parameters", ["missing", None])
+async def test_a_setup_without_custom_parameters_is_closed_cleanly(relay_ready, parameters):
+    twilio = await Twilio.connect(setup=False)
+    frame = setup_frame({})
+    if parameters == "missing":
+        del frame["customParameters"]
+    else:
+        frame["customParameters"] = None
+    await twilio.send(frame)
+    output = await twilio.ws.receive_output(2)
+    assert output == {"type": "websocket.close", "code": 1000}  # refused, not a crash (1011)
+
+
+async def test_a_relay_session_marks_the_call_in_progress(relay_ready):
+    twilio = await Twilio.connect()  # the voice webhook recorded the call as ringing
+    await twilio.hang_up()
+    call = await database_sync_to_async(Call.objects.get)()
+    assert call.status == "in-progress"
+
+
 async def test_the_welcome_greeting_starts_the_transcript(relay_ready, profile):
     profile.welcome_greeting = "Hello, Bright Smile Dental. How can I help?"
     await database_sync_to_async(profile.save)()

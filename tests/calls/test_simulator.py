@@ -107,8 +107,12 @@ def test_the_live_list_shows_only_calls_going_on(staff_client, profile):
         started_at=now - timedelta(days=1),
         status="in-progress",
     )
+    Turn.objects.create(
+        call=Call.objects.get(call_sid="CAlive"), sequence=1, role="caller", text="Are you open?"
+    )
     page = staff_client.get("/calls/live/").content.decode()
     assert "+15550000001" in page
+    assert "Caller: Are you open?" in page
     assert "+15550000002" not in page and "+15550000003" not in page
     rows = staff_client.get("/calls/live/?fragment=1").content.decode()
     assert "+15550000001" in rows and "<html" not in rows

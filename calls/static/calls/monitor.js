@@ -51,6 +51,20 @@
   }
 
   function showState(message) {
+    if ("can_hand_off" in message && !message.can_hand_off) {
+      handoffButton.hidden = true;  // nobody to hand the call to: no live agent, no menu
+    }
+    if (message.event === "ending") {
+      ended = true;
+      setControls(false);
+      statusLine.textContent =
+        message.reason_code === "goodbye"
+          ? "The assistant is saying goodbye; the call is ending."
+          : "The call is being handed on" +
+            (message.staff_name ? " by " + message.staff_name : "") +
+            ": the assistant has stopped.";
+      return;
+    }
     if (message.event === "paused" || message.event === "resumed") {
       paused = message.event === "paused";
       pauseButton.textContent = paused ? "Resume the assistant" : "Pause the assistant";

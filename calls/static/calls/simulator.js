@@ -24,6 +24,10 @@
   let answer = null;
   let keypadBubble = null;
   let recognition = null;
+  // Without speech synthesis, an answer is "being spoken" for as long as a calm voice would
+  // take (the server makes the same estimate), so Interrupt works as on a phone.
+  let speaking = null; // {text, startedAt, until}
+  const CHARS_PER_SECOND = 14;
 
   function bubble(kind, text) {
     const el = document.createElement("div");
@@ -56,7 +60,15 @@
 
   function speak(text, onDone) {
     if (!speakBox.checked || !synth || !text.trim()) {
-      onDone();
+      const startedAt = Date.now();
+      const until = startedAt + 500 + (text.length / CHARS_PER_SECOND) * 1000;
+      speaking = { text, startedAt, until };
+      setTimeout(() => {
+        if (speaking && speaking.until === until) {
+          speaking = null;
+          onDone();
+        }
+      }, until - startedAt);
       return;
     }
     const utterance = new SpeechSynthesisUtterance(text);
@@ -91,19 +103,46 @@
   }
 
   function interrupt() {
-    if (!answer && !(synth && synth.speaking)) return;
-    const current = answer || { text: "", startedAt: Date.now(), heardChars: null };
-    const heard = current.heardChars == null ? current.text : current.text.slice(0, current.heardChars);
+    let heard;
+    let startedAt;
+    if (answer) {
+      heard = answer.heardChars == null ? answer.text : answer.text.slice(0, answer.heardChars);
+      startedAt = answer.startedAt;
+    } else if (speaking && Date.now() < speaking.until) {
+      // The caller heard about as much as a voice says in the time since it started.
+      const chars = Math.floor(((Date.now() - speaking.startedAt) / 1000) * CHARS_PER_SECOND);
+      heard = speaking.text.slice(0, chars).replace(/\S*$/, "").trim();
+      startedAt = speaking.startedAt;
+      speaking = null;
+    } else if (synth && synth.speaking) {
+      heard = "";
+      startedAt = Date.now();
+    } else {
+      return; // nothing is being said: there is nothing to interrupt
+    }
+    const current = { startedAt };
     if (synth) synth.cancel();
     send({
       type: "interrupt",
       utteranceUntilInterrupt: heard,
       durationUntilInterruptMs: Date.now() - current.startedAt,
     });
-    if (answer) {
-      answer.el.classList.remove("streaming");
-      answer.el.classList.add("interrupted");
-      answer = null;
+    const bubbles = transcript.querySelectorAll(".bubble.assistant");
+    const last = answer ? answer.el : bubbles[bubbles.length - 1];
+    if (last) markInterrupted(last, heard);
+    answer = null;
+  }
+
+  // What the caller heard stays; the rest is struck through, as on the transcript page.
+  function markInterrupted(el, heard) {
+    const full = el.textContent;
+    const rest = full.startsWith(heard) ? full.slice(heard.length) : full;
+    el.classList.remove("streaming");
+    el.textContent = full.startsWith(heard) ? heard : "";
+    if (rest.trim()) {
+      const unheard = document.createElement("del");
+      unheard.textContent = rest;
+      el.append(unheard);
     }
   }
 
@@ -233,6 +272,10 @@
         if (result.isFinal) say(result[0].transcript);
         else if (answer || (synth && synth.speaking)) interrupt();
       }
+    };
+    recognition.onerror = (event) => {
+      statusLine.textContent =
+        "Speech recognition is not available here (" + event.error + "). Type instead.";
     };
     recognition.onend = () => {
       recognition = null;
