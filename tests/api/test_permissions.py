@@ -174,3 +174,9 @@ def test_every_endpoint_in_the_schema_has_a_permission_test():
         for method, path, _, _ in ENDPOINTS
     }
     assert documented <= tested, documented - tested
+
+
+def test_a_logged_out_browser_is_sent_to_log_in_for_the_docs(client):
+    response = client.get("/api/docs/", HTTP_ACCEPT="text/html,application/xhtml+xml")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/api/docs/"
