@@ -90,7 +90,8 @@ def _relative_date(tokens: list[str], today: dt.date) -> dt.date | None:
     rest = [token for token in core if token not in _WEEKDAYS]
     if len(weekdays) > 1 or any(token in _MONTH_WORDS for token in rest):
         return None
-    if len(rest) == 1 and rest[0].isdigit() and 1 <= int(rest[0]) <= 31:
+    only_date = all(t in core or t in _DATE_NOISE for t in tokens)  # not "the one after..."
+    if only_date and len(rest) == 1 and rest[0].isdigit() and 1 <= int(rest[0]) <= 31:
         return _next_day_of_month(today, int(rest[0]))  # "the 12th", "Tuesday the 5th"
     if not weekdays or not set(rest) <= {"week", "semana", "of", "de"} | _DAY_PARTS:
         return None
@@ -117,7 +118,8 @@ def spoken_date(text: str, *, today: dt.date, language: str) -> dt.date | None:
     kept = [token for token in tokens if token not in _DATE_NOISE]
     # Then with only the date's own words: "I was born on April 12, 1990".
     core = [t for t in kept if t.isdigit() or t in _MONTH_WORDS or t in ("of", "de")]
-    for candidate in (kept, core):
+    has_month = any(token in _MONTH_WORDS for token in core)
+    for candidate in (kept, core) if has_month else (kept,):
         data = parser.get_date_data(" ".join(candidate)) if candidate else None
         # "in 2 weeks" is a day; "next week" is not.
         periods = ("day", "week") if _DURATIONS.intersection(candidate) else ("day",)
