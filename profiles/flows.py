@@ -18,7 +18,10 @@ import hmac
 import json
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from profiles.models import Workflow
 
 SIGNATURE_HEADER = "X-Voiceai-Signature"
 # The `StepKind` values, and the kinds that wait for the caller's answer.
@@ -205,7 +208,7 @@ def _lines(text: str, separator: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in (text or "").split(separator) if part.strip())
 
 
-def flow_from_workflow(workflow: Any) -> Flow:
+def flow_from_workflow(workflow: "Workflow") -> Flow:
     """The `Flow` of a saved `Workflow`; its `steps.all()` should be prefetched."""
     steps = tuple(
         Step(

@@ -119,8 +119,8 @@ _CANCEL_PHRASES = re.compile(
 )
 _CANCEL_FILLERS = word_set(
     "please ok okay just it that this all everything the whole thing i want to would like"
-    " actually oh um uh no yes lets let us by the way por favor mejor todo eso esto lo quiero"
-    " pues bueno mejor la cita appointment booking quisiera"
+    " actually oh um uh no yes lets let us por favor mejor todo eso esto lo quiero quisiera"
+    " pues bueno la cita appointment booking"
 )
 
 
