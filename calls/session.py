@@ -31,8 +31,9 @@ from calls.session_tokens import (
     InvalidSessionToken,
     session_token_verify,
 )
+from calls.session_workflows import WorkflowMixin
 from calls.speech import SpeechChunker
-from calls.transcript import Transcript
+from calls.transcript import Transcript, ms_since
 from profiles.models import PhoneProfile
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ _SWITCHES = {Intent.SPEAK_SPANISH: "es", Intent.SPEAK_ENGLISH: "en"}
 _SOURCES = {"llm": TurnSource.LLM, "knowledge": TurnSource.KNOWLEDGE}
 
 
-class RelaySession(EndingMixin, TakeoverMixin):
+class RelaySession(EndingMixin, TakeoverMixin, WorkflowMixin):
     def __init__(
         self,
         *,
@@ -143,6 +144,7 @@ class RelaySession(EndingMixin, TakeoverMixin):
             await database_sync_to_async(call_status_update)(
                 call=self.call, status=CallStatus.IN_PROGRESS
             )
+        await self._load_workflows()
         greeting = frame.data["customParameters"].get(GREETING_PARAMETER)
         if isinstance(greeting, str) and greeting.strip():
             self.transcript.turn(
@@ -196,6 +198,10 @@ class RelaySession(EndingMixin, TakeoverMixin):
             self._digit_timer.cancel()
             self._digit_timer = None
         self.digits.max_digits = self.expected_digits
+        starts_workflow = self.expected_digits is None and self.workflow_key_starts(key)
+        if starts_workflow and not self.digits.digits:
+            self._submit_digits(key)  # a workflow's key: no need to wait for # or a pause
+            return
         entry = self.digits.press(key)
         if entry is not None:
             self._submit_digits(entry)
@@ -258,6 +264,9 @@ class RelaySession(EndingMixin, TakeoverMixin):
             return  # a staff member answers, by typing on the monitor page
         profile = self.profile
         intent = detect_intent(text, self.language) if profile.use_intent_rules else None
+        if await self._workflow_turn(text, source, intent, received_at):
+            self.offered_person = False
+            return
         if self.offered_person and intent is None and is_affirmative(text):
             intent = Intent.LIVE_AGENT  # "Yes, please" to "shall I connect you with a person?"
         self.offered_person = False
@@ -316,7 +325,7 @@ class RelaySession(EndingMixin, TakeoverMixin):
         )
         self.last_answer = turn
         await self.send(protocol.text_frame(text, last=True))
-        turn.ms_to_first_text = turn.ms_to_last_text = _ms_since(received_at)
+        turn.ms_to_first_text = turn.ms_to_last_text = ms_since(received_at)
         self.history.append(HistoryTurn(TurnRole.ASSISTANT, text))
         if intent == Intent.FAREWELL:
             self._end_after_speaking("goodbye", "The caller said goodbye.", text)
@@ -354,7 +363,7 @@ class RelaySession(EndingMixin, TakeoverMixin):
             await self.send(protocol.text_frame(tail[-1] if tail else "", last=True))
             if tail:
                 spoken.append(tail[-1])
-            turn.ms_to_last_text = _ms_since(received_at)
+            turn.ms_to_last_text = ms_since(received_at)
             if turn.ms_to_first_text is None:
                 turn.ms_to_first_text = turn.ms_to_last_text
         finally:
@@ -381,7 +390,7 @@ class RelaySession(EndingMixin, TakeoverMixin):
         await self.send(protocol.text_frame(text, last=False))
         spoken.append(text)
         if turn.ms_to_first_text is None:
-            turn.ms_to_first_text = _ms_since(received_at)
+            turn.ms_to_first_text = ms_since(received_at)
 
     async def _say_filler(self, spoken: list[str]) -> None:
         if not spoken and self.turn_task is not None and not self.turn_task.done():
@@ -447,7 +456,3 @@ class RelaySession(EndingMixin, TakeoverMixin):
                 handoff_data=self.handoff_sent,
             )
         await live.call_state_publish(call_sid=self.call_sid, event="ended")
-
-
-def _ms_since(start: float) -> int:
-    return round((time.monotonic() - start) * 1000)

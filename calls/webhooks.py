@@ -1,21 +1,20 @@
 """Workflow webhooks: POST what the caller gave to the business, signed, with a deadline.
 
-The body is JSON: {"call_sid", "workflow", "step", "slots"}. With a secret, the request
-carries `X-Voiceai-Signature: sha256=<hex HMAC-SHA256 of the exact body bytes>`, the scheme
-GitHub and Stripe use, so a receiver can check it with any HMAC library. A reply must be a
-JSON object; anything else (an error status, a timeout, a body that is not a JSON object)
-counts as a failure, which the workflow routes to its failure step.
+The engine (`profiles.workflows.WebhookCall`) builds the request: a JSON body {"workflow",
+"workflow_id", "step", "slots", "call_sid"} and, with a secret, `X-Voiceai-Signature:
+sha256=<hex HMAC-SHA256 of the exact body bytes>` (the scheme GitHub and Stripe use). This
+module sends it. A reply must be a JSON object; anything else (an error status, a timeout, a
+body that is not a JSON object) is a failure, which the workflow routes to its failure step.
 """
 
 import asyncio
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
-from profiles.webhook_signing import SIGNATURE_HEADER, webhook_signature
+from profiles.workflows import WebhookCall
 
 logger = logging.getLogger(__name__)
 
@@ -27,14 +26,11 @@ class WebhookResult:
     error: str = ""  # why it failed, for the transcript
 
 
-async def webhook_post(
-    *, url: str, payload: dict[str, Any], secret: str, timeout_seconds: float, call_sid: str
-) -> WebhookResult:
-    """POST `payload` to `url`; never raises. Runs in a thread: the event loop stays free."""
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    headers = {"Content-Type": "application/json", "User-Agent": "voiceai-workflow/1"}
-    if secret:
-        headers[SIGNATURE_HEADER] = webhook_signature(secret, body)
+async def webhook_post(*, hook: WebhookCall, call_sid: str) -> WebhookResult:
+    """Send `hook`; never raises. Runs in a thread: the event loop stays free."""
+    url, timeout_seconds = hook.url, hook.timeout_seconds
+    body = hook.body()
+    headers = {**hook.headers(), "User-Agent": "voiceai-workflow/1"}
     try:
         response = await asyncio.to_thread(
             requests.post, url, data=body, headers=headers, timeout=timeout_seconds

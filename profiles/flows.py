@@ -16,12 +16,13 @@ Contract:
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from profiles.models import Workflow
+    from profiles.models import Workflow, WorkflowStep
 
 SIGNATURE_HEADER = "X-Voiceai-Signature"
 # The `StepKind` values, and the kinds that wait for the caller's answer.
@@ -67,6 +68,7 @@ class Step:
     max_digits: int | None = None
     max_attempts: int = 3
     next_step: str = ""
+    finishes: bool = False  # the workflow is over after this step; the assistant goes on
     no_step: str = ""
     failure_step: str = ""
     branches: str = ""
@@ -103,7 +105,9 @@ class Flow:
 
     def following(self, step: Step) -> str | None:
         """The key of the step after `step`: its `next_step`, else the next in order; None
-        after the last step."""
+        after the last step, or after a step that finishes the workflow."""
+        if step.finishes:
+            return None
         if step.next_step:
             return step.next_step
         keys = [each.key for each in self.steps]
@@ -149,6 +153,11 @@ class FlowState:
 def webhook_signature(secret: str, body: bytes) -> str:
     """The signature header's value: "sha256=" + hex HMAC-SHA256 of the body with the secret."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_signature_is_valid(secret: str, body: bytes, header: str) -> bool:
+    """For a receiver: `header` is the signature of `body` with `secret` (constant time)."""
+    return bool(secret) and hmac.compare_digest(webhook_signature(secret, body), header or "")
 
 
 @dataclass(frozen=True)
@@ -210,7 +219,13 @@ def _lines(text: str, separator: str) -> tuple[str, ...]:
 
 def flow_from_workflow(workflow: "Workflow") -> Flow:
     """The `Flow` of a saved `Workflow`; its `steps.all()` should be prefetched."""
-    steps = tuple(
+    return flow_from_parts(workflow=workflow, steps=workflow.steps.all())
+
+
+def flow_from_parts(*, workflow: "Workflow", steps: "Iterable[WorkflowStep]") -> Flow:
+    """The `Flow` of a workflow and steps that may not be saved yet (the admin checks them
+    before saving)."""
+    flow_steps = tuple(
         Step(
             key=step.key,
             kind=step.kind,
@@ -225,6 +240,7 @@ def flow_from_workflow(workflow: "Workflow") -> Flow:
             max_digits=step.max_digits,
             max_attempts=step.max_attempts,
             next_step=step.next_step,
+            finishes=step.finishes,
             no_step=step.no_step,
             failure_step=step.failure_step,
             branches=step.branches,
@@ -233,7 +249,7 @@ def flow_from_workflow(workflow: "Workflow") -> Flow:
             timeout_seconds=step.timeout_seconds,
             number=step.number,
         )
-        for step in sorted(workflow.steps.all(), key=lambda step: (step.position, step.pk or 0))
+        for step in sorted(steps, key=lambda step: (step.position or 0, step.pk or 0))
     )
     triggers = Triggers(
         phrases=_lines(workflow.trigger_phrases, "\n"),
@@ -241,4 +257,4 @@ def flow_from_workflow(workflow: "Workflow") -> Flow:
         digit=workflow.trigger_digit,
         priority=workflow.priority,
     )
-    return Flow(id=workflow.pk, name=workflow.name, steps=steps, triggers=triggers)
+    return Flow(id=workflow.pk, name=workflow.name, steps=flow_steps, triggers=triggers)

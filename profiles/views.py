@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from profiles.demo import demo_booking_secret
 from profiles.services import demo_booking_record
-from profiles.webhook_signing import SIGNATURE_HEADER, webhook_signature_is_valid
+from profiles.workflows import SIGNATURE_HEADER, webhook_signature_is_valid
 
 logger = logging.getLogger(__name__)
 

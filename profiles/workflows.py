@@ -56,8 +56,10 @@ from profiles.flows import (
     Step,
     Triggers,
     WebhookCall,
+    flow_from_parts,
     flow_from_workflow,
     webhook_signature,
+    webhook_signature_is_valid,
 )
 from profiles.slot_values import digits_from_speech, slot_value, yes_or_no
 from profiles.spoken_dates import date_said, time_said
@@ -76,6 +78,7 @@ __all__ = [
     "Triggers",
     "WebhookCall",
     "flow_for_digit",
+    "flow_from_parts",
     "flow_from_workflow",
     "flow_input",
     "flow_problems",
@@ -84,6 +87,7 @@ __all__ = [
     "flow_waiting_step",
     "flow_webhook_done",
     "webhook_signature",
+    "webhook_signature_is_valid",
 ]
 
 PHRASES: dict[str, dict[str, str]] = {

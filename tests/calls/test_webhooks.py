@@ -5,7 +5,7 @@ import json
 import pytest
 
 from calls.webhooks import webhook_post
-from profiles.webhook_signing import webhook_signature
+from profiles.workflows import WebhookCall, webhook_signature
 
 pytestmark = pytest.mark.asyncio
 
@@ -13,13 +13,13 @@ SLOTS = {"name": "Ana Ruiz", "day": "2026-12-01", "time": "15:00"}
 
 
 async def post(server, *, secret="s3cret", timeout=2.0):
-    return await webhook_post(
+    hook = WebhookCall(
         url=server.url,
-        payload={"call_sid": "CA1", "workflow": "Booking", "slots": SLOTS},
         secret=secret,
         timeout_seconds=timeout,
-        call_sid="CA1",
+        payload={"call_sid": "CA1", "workflow": "Booking", "slots": SLOTS},
     )
+    return await webhook_post(hook=hook, call_sid="CA1")
 
 
 async def test_the_slots_arrive_as_json_signed_with_the_secret(webhook_server):
@@ -63,9 +63,8 @@ async def test_an_error_or_a_reply_that_is_not_a_json_object_is_a_failure(
 
 
 async def test_an_unreachable_webhook_is_a_failure():
-    result = await webhook_post(
-        url="http://127.0.0.1:9/nothing", payload={}, secret="", timeout_seconds=1, call_sid="CA1"
-    )
+    hook = WebhookCall(url="http://127.0.0.1:9/nothing", secret="", timeout_seconds=1, payload={})
+    result = await webhook_post(hook=hook, call_sid="CA1")
     assert not result.ok
     assert "could not reach it" in result.error
     json.dumps(result.error)  # safe to record in the transcript

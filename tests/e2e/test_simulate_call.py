@@ -152,3 +152,39 @@ def test_without_an_llm_the_demo_answers_from_its_documents(demo_server):
             base, no_llm, "--to", "+15550100000", "--say", "what time do you open on Monday?"
         )
     assert "Monday to Friday from 8:00 a.m. to 6:00 p.m." in output
+
+
+def test_a_caller_books_an_appointment_that_appears_on_the_call_page(demo_server):
+    import requests
+
+    from tests.e2e.conftest import admin_login
+
+    base, env = demo_server
+    output = simulate(
+        base,
+        env,
+        "--to",
+        "+15550100000",
+        "--say",
+        "I'd like to book an appointment",
+        "--say",
+        "My name is Ana Ruiz",
+        "--dtmf",
+        "19900412#",
+        "--say",
+        "next Tuesday",
+        "--say",
+        "3 pm",
+        "--say",
+        "yes",
+    )
+    assert "What is your full name?" in output
+    assert "Your reference is BSD-" in output
+
+    staff = requests.Session()
+    admin_login(staff, base, "admin", env["DJANGO_SUPERUSER_PASSWORD"])
+    [call] = staff.get(f"{base}/api/calls/", params={"q": "Ana Ruiz"}, timeout=10).json()["results"]
+    page = staff.get(f"{base}/calls/{call['call_sid']}/", timeout=10).text
+    assert "Book an appointment" in page
+    assert "Completed" in page
+    assert "Ana Ruiz" in page and "BSD-" in page

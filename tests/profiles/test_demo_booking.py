@@ -6,7 +6,7 @@ import pytest
 
 from profiles.demo import demo_booking_secret
 from profiles.models import DemoBooking
-from profiles.webhook_signing import webhook_signature
+from profiles.workflows import webhook_signature
 
 pytestmark = pytest.mark.django_db
 
