@@ -41,7 +41,22 @@ class WorkflowMixin:
     async def _workflow_turn(
         self, text: str, source: str, intent: Intent | None, received_at: float
     ) -> bool:
-        """Run the caller's words or keys through a workflow; False when none is concerned."""
+        """Run the caller's words or keys through a workflow; False when none is concerned.
+
+        A workflow that breaks (a bug, the database away) costs the caller an apology, not
+        the call: the assistant answers from then on.
+        """
+        try:
+            return await self._run_workflow(text, source, intent, received_at)
+        except Exception:
+            logger.exception("call %s: workflow failed; the assistant takes over", self.call_sid)
+            self.workflows = None
+            await self._say_workflow([phrase("llm_failed", self.language)], received_at)
+            return True
+
+    async def _run_workflow(
+        self, text: str, source: str, intent: Intent | None, received_at: float
+    ) -> bool:
         runner = self.workflows
         if runner is None or not runner.flows:
             return False

@@ -153,7 +153,7 @@ class WorkflowRunner:
             {
                 "role": "system",
                 "content": (
-                    f"A caller was asked: {step.text.get('en') or step.text.get('es')!r}. "
+                    f"A caller was asked: {step.text_en or step.text_es!r}. "
                     f"From their answer, extract {wanted}. Today is "
                     f"{timezone.localdate().isoformat()}. Reply with the value only, or "
                     f"{_NOTHING} if the answer does not contain it."

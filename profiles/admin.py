@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db import models
 
 from profiles.models import (
     DemoBooking,
@@ -104,6 +105,8 @@ class WorkflowStepInline(admin.StackedInline):
     model = WorkflowStep
     formset = WorkflowStepFormSet
     extra = 0
+    # A webhook typed as "example.com/hook" means https://, as Django 6 will read it.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     ordering = ["position", "pk"]
     fieldsets = [
         (None, {"fields": [("position", "key", "kind")]}),

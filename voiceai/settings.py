@@ -170,8 +170,6 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "voiceai.urls"
-# URL fields (workflow webhooks) read "example.com" as https://, as Django 6 will.
-FORMS_URLFIELD_ASSUME_HTTPS = True
 ASGI_APPLICATION = "voiceai.asgi.application"
 
 TEMPLATES = [

@@ -614,3 +614,25 @@ async def test_a_call_to_the_demo_clinic_reads_on_the_staff_pages(
     assert parameters["session"] not in transcript
     assert "&quot;session&quot;: &quot;[redacted]&quot;" in transcript
     assert "&quot;CallToken&quot;: &quot;[redacted]&quot;" in transcript
+
+
+def test_a_call_page_shows_its_workflows_and_what_they_collected(staff_client, profile):
+    from calls.models import WorkflowRun
+
+    call = finished(profile)
+    WorkflowRun.objects.create(
+        call=call,
+        workflow_name="Book an appointment",
+        status="completed",
+        step="booked",
+        slots={"name": "Ana Ruiz", "day": "2026-12-08", "booking_reference": "BSD-0042"},
+        finished_at=timezone.now(),
+    )
+    html = page(staff_client.get(f"/calls/{call.call_sid}/"))
+    assert "Book an appointment" in html
+    assert "Completed" in html and "Ended at step booked" in html
+    for shown in ("booking_reference", "BSD-0042", "Ana Ruiz"):
+        assert shown in html
+    api = staff_client.get(f"/api/calls/{call.call_sid}/").json()
+    assert api["workflow_runs"][0]["slots"]["booking_reference"] == "BSD-0042"
+    assert api["workflow_runs"][0]["status"] == "completed"

@@ -149,3 +149,66 @@ async def test_a_reconnect_carries_on_where_the_workflow_stopped(booking):
     await again.send(setup_frame(await start_call()))
     assert "Which day" in await pressed(again, "19900412#")
     await again.hang_up()
+
+
+async def test_a_spanish_caller_books_in_spanish(booking):
+    twilio = await Twilio.connect()
+    await said(twilio, "español")
+    answer = await said(twilio, "quiero pedir una cita")
+    assert "¿Cuál es su nombre completo?" in answer
+    assert "fecha de nacimiento" in await said(twilio, "Me llamo Ana Ruiz")
+    assert "¿Qué día" in await said(twilio, "uno nueve nueve cero cero cuatro uno dos")
+    assert "¿Y a qué hora?" in await said(twilio, "el martes")
+    confirm = await said(twilio, "a las tres de la tarde")
+    assert "¿Es correcto?" in confirm and "Ana Ruiz" in confirm
+    assert "Su referencia es BSD-0042" in await said(twilio, "sí")
+    await twilio.hang_up()
+    [run] = await runs()
+    assert run.status == "completed" and run.slots["time"] == "15:00"
+
+
+async def test_the_llm_pulls_a_value_out_of_an_answer_the_checks_cannot_read(booking, llm):
+    llm.reset(replies={"dentist": "2026-12-08"}, reply="NONE")
+    twilio = await Twilio.connect()
+    await said(twilio, "book an appointment")
+    await said(twilio, "Ana Ruiz")
+    await pressed(twilio, "19900412#")
+    answer = await said(twilio, "whenever the dentist is in after the holidays start")
+    assert "what time" in answer
+    [run] = await runs()
+    assert run.slots["day"] == "2026-12-08"
+    asked = llm.exchanges[-1].messages
+    assert "extract the date" in asked[0]["content"]
+    assert asked[-1]["content"] == "whenever the dentist is in after the holidays start"
+    await twilio.hang_up()
+
+
+async def test_a_transfer_step_ends_the_session_with_the_number_to_dial(twilio_settings, profile):
+    from profiles.models import Workflow
+
+    @database_sync_to_async
+    def billing_workflow():
+        workflow = Workflow.objects.create(
+            profile=profile, name="Billing", trigger_phrases="question about my bill"
+        )
+        workflow.steps.create(
+            position=1,
+            key="to_billing",
+            kind="transfer",
+            number="+15550100777",
+            text_en="Let me put you through to billing.",
+        )
+
+    await billing_workflow()
+    twilio = await Twilio.connect()
+    await twilio.say("I have a question about my bill")
+    frames = await twilio.answer()
+    assert "put you through to billing" in spoken_text(frames)
+    await twilio.send({"type": "info", "name": "agentSpeaking", "value": "off"})
+    end = await twilio.frame()
+    assert end["type"] == "end"
+    assert '"reasonCode":"workflow_transfer"' in end["handoffData"]
+    assert '"number":"+15550100777"' in end["handoffData"]
+    await twilio.hang_up()
+    [run] = await runs()
+    assert run.status == "transferred"

@@ -115,11 +115,12 @@ def test_keys_and_interruptions_from_the_terminal(demo_server, llm_server):
     llm_server.reset(
         reply="One. Two. Three. Four. Five. Six. Seven. Eight. Nine. Ten.", token_delay=0.05
     )
-    output = simulate(base, env, "--to", "+15550100000", "--dtmf", "12#", "--interrupt-after", "2")
-    assert "caller presses: 12#" in output
+    # Not 1: on the demo line, 1 starts the booking workflow at once.
+    output = simulate(base, env, "--to", "+15550100000", "--dtmf", "34#", "--interrupt-after", "2")
+    assert "caller presses: 34#" in output
     assert "[caller interrupts]" in output
     assert "Ten." not in output
-    assert llm_server.exchanges[-1].messages[-1]["content"] == "12"
+    assert llm_server.exchanges[-1].messages[-1]["content"] == "34"
 
 
 def test_a_simulated_goodbye_ends_the_session_and_hangs_up(demo_server):
