@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format install db-stop
+.PHONY: run run-prod-local test bench lint format install db-stop
 
 install: $(VENV)/.installed
 
@@ -32,6 +32,18 @@ run: $(VENV)/.installed
 	@echo "Stop it with Ctrl-C. The embedded database keeps running; 'make db-stop' stops it."
 	@echo ""
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) voiceai.asgi:application
+
+# The production topology on one machine: two Daphne processes (8001, 8002) sharing calls
+# and live monitors through the local Redis, and a Celery worker (Procfile, run by honcho).
+run-prod-local: export REDIS_URL ?= redis://127.0.0.1:6379/0
+run-prod-local: export PUBLIC_BASE_URL ?= http://$(HOST):8001
+run-prod-local: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "voiceai: web on http://$(HOST):8001/ and http://$(HOST):8002/, a Celery worker, Redis at $$REDIS_URL"
+	@echo ""
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f Procfile start -c web=2,worker=1 -p 8001
 
 test: $(VENV)/.installed-dev
 	$(PY) manage.py check

@@ -110,6 +110,10 @@ _public_host = urlsplit(PUBLIC_BASE_URL).hostname
 if _public_host and _public_host not in ALLOWED_HOSTS:
     ALLOWED_HOSTS.append(_public_host)
 CSRF_TRUSTED_ORIGINS = [f"{urlsplit(PUBLIC_BASE_URL).scheme}://{urlsplit(PUBLIC_BASE_URL).netloc}"]
+if urlsplit(PUBLIC_BASE_URL).scheme == "https":
+    # Served over https (behind a TLS proxy, which sets X-Forwarded-Proto: deploy/nginx.conf).
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 if not TWILIO_AUTH_TOKEN and not DEBUG:
