@@ -48,6 +48,18 @@ _OPTIONAL_TEXT = {
 }
 
 
+def storable(value: Any) -> Any:
+    """`value` with NUL characters removed from every string: PostgreSQL cannot store them in
+    text or JSON, and one would make the transcript batch it is in unwritable."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
+
+
 def parse_inbound(text: str | None, binary: bytes | None = None) -> Frame:
     """The frame in one WebSocket message, or BadFrame."""
     if text is None:
@@ -58,7 +70,8 @@ def parse_inbound(text: str | None, binary: bytes | None = None) -> Frame:
     try:
         data = json.loads(text)
     except ValueError:
-        raise BadFrame("not JSON", raw=text[:2000]) from None
+        raise BadFrame("not JSON", raw=storable(text[:2000])) from None
+    data = storable(data)
     if not isinstance(data, dict):
         raise BadFrame("not a JSON object", raw=data)
     kind = data.get("type")

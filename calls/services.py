@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from calls.models import Call, CallEvent, CallStatus, EventDirection, WorkflowRun
+from calls.protocol import storable
 from calls.summary import KEYS as SUMMARY_KEYS
 from calls.summary import SOURCE_EXTRACTIVE, SOURCE_LLM
 from profiles.models import PhoneProfile
@@ -161,7 +162,9 @@ def call_reconnect_claim(*, call: Call, limit: int) -> bool:
 def call_event_record(
     *, call: Call | None, direction: EventDirection, type: str, payload: Any
 ) -> CallEvent:
-    return CallEvent.objects.create(call=call, direction=direction, type=type, payload=payload)
+    return CallEvent.objects.create(
+        call=call, direction=direction, type=type, payload=storable(payload)
+    )
 
 
 def _seconds_between(start: datetime, end: datetime) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from calls.models import Call, CallEvent, Turn
@@ -75,11 +75,19 @@ class Transcript:
         turns, self._turns = self._turns, {}
         try:
             await _write(events, list(turns.values()))
-        except Exception:
+        except (OperationalError, InterfaceError):
+            # The database is away (restarting, unreachable): keep the batch for the next try.
             logger.exception("call %s: transcript write failed; will retry", self.call_sid)
             self._events = events + self._events
             self._turns = {**turns, **self._turns}
             return
+        except DatabaseError:
+            # Something in the batch cannot be stored: write what can be, one by one, rather
+            # than retry a batch that can never succeed and would hold back all that follows.
+            logger.exception(
+                "call %s: transcript batch refused; writing it row by row", self.call_sid
+            )
+            await _write_each(events, list(turns.values()), self.call_sid)
         if turns and self.on_written is not None:
             written = sorted((turn for turn, _ in turns.values()), key=lambda t: t.sequence)
             await self.on_written(written)
@@ -97,14 +105,51 @@ class Transcript:
 
 
 @database_sync_to_async
+def _write_each(
+    events: list[CallEvent], turns: list[tuple[Turn, set[str] | None]], call_sid: str
+) -> None:
+    for turn, fields in turns:
+        was_new = turn.pk is None
+        try:
+            with transaction.atomic():
+                _save_turn(turn, fields)
+        except DatabaseError:
+            if was_new:
+                _unsaved([turn])
+            logger.exception("call %s: turn %s could not be stored", call_sid, turn.sequence)
+    for event in events:
+        try:
+            with transaction.atomic():
+                event.save(force_insert=True)
+        except DatabaseError:
+            logger.exception("call %s: %s event could not be stored", call_sid, event.type)
+
+
+def _save_turn(turn: Turn, fields: set[str] | None) -> None:
+    if turn.pk is None:
+        turn.save(force_insert=True)
+    elif fields:
+        turn.save(update_fields=sorted(fields))
+
+
+def _unsaved(turns: list[Turn]) -> None:
+    """Forget the ids a rolled-back transaction gave `turns`, so the next try inserts them."""
+    for turn in turns:
+        turn.pk = None
+        turn._state.adding = True
+
+
+@database_sync_to_async
 def _write(events: list[CallEvent], turns: list[tuple[Turn, set[str] | None]]) -> None:
-    with transaction.atomic():
-        for turn, fields in turns:
-            if turn.pk is None:
-                turn.save(force_insert=True)
-            elif fields:
-                turn.save(update_fields=sorted(fields))
-        CallEvent.objects.bulk_create(events)
+    new = [turn for turn, _ in turns if turn.pk is None]
+    try:
+        with transaction.atomic():
+            for turn, fields in turns:
+                _save_turn(turn, fields)
+            CallEvent.objects.bulk_create(events)
+    except Exception:
+        _unsaved(new)
+        raise
 
 
 def ms_since(start: float) -> int:
