@@ -90,11 +90,8 @@ def main() -> int:
 
 
 def run() -> int:
-    from django.contrib.postgres.search import SearchVector
     from django.core.management import call_command
     from django.db import connection, transaction
-    from django.db.models import TextField, Value
-    from django.db.models.functions import Concat
 
     from knowledge.embeddings import embed_query, embed_texts, embedding_model
     from knowledge.models import Chunk, Document, KnowledgeBase
@@ -106,7 +103,7 @@ def run() -> int:
         text_query,
         vector_candidates,
     )
-    from knowledge.services import document_ingest
+    from knowledge.services import chunk_search_vector, document_ingest
 
     call_command("migrate", verbosity=0)
     rng = random.Random(42)
@@ -162,10 +159,8 @@ def run() -> int:
             batch_size=2000,
         )
         inserted = size
-        indexed = Concat("heading", Value(" "), "text", output_field=TextField())
         Chunk.objects.filter(knowledge_base=knowledge_base, search_vector__isnull=True).update(
-            search_vector=SearchVector(indexed, config="english")
-            + SearchVector(indexed, config="spanish")
+            search_vector=chunk_search_vector()
         )
         index_started = time.perf_counter()
         with connection.cursor() as cursor:

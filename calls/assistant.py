@@ -15,7 +15,8 @@ from django.conf import settings
 
 from calls import llm
 from calls.phrases import base_language, phrase
-from knowledge.extractive import best_sentences
+from knowledge.extractive import extractive_answer
+from knowledge.questions import question_parse
 from knowledge.retrieval import Passage, passages_search
 from profiles.models import PhoneProfile
 
@@ -116,35 +117,85 @@ def _knowledge_base_ids(profile: PhoneProfile) -> list[int]:
     return [knowledge_base.pk for knowledge_base in profile.knowledge_bases.all()]
 
 
+def _previous_question(history: list[HistoryTurn]) -> str:
+    """The caller's previous question when their last words are short enough to lean on it
+    ("and on Saturdays?"), else ""."""
+    if len(history[-1].text.split()) > FOLLOW_UP_MAX_WORDS:
+        return ""
+    earlier = [turn for turn in history[:-1] if turn.text][-4:]
+    return next((turn.text for turn in reversed(earlier) if turn.role == "caller"), "")
+
+
 async def _standalone_question(
     profile: PhoneProfile, history: list[HistoryTurn], call_sid: str
 ) -> str:
     """The caller's last words as a question that stands alone ("and on Saturdays?" →
-    "What are your opening hours on Saturdays?"), for retrieval."""
+    "What are your opening hours on Saturdays?"), rewritten by the LLM, for retrieval."""
     question = history[-1].text
     earlier = [turn for turn in history[:-1] if turn.text][-4:]
     if not earlier or len(question.split()) > FOLLOW_UP_MAX_WORDS:
         return question
-    if llm.llm_configured():
-        transcript = "\n".join(f"{turn.role}: {turn.text}" for turn in [*earlier, history[-1]])
-        messages = [
-            {"role": "system", "content": REWRITE_INSTRUCTIONS},
-            {"role": "user", "content": transcript},
+    transcript = "\n".join(f"{turn.role}: {turn.text}" for turn in [*earlier, history[-1]])
+    messages = [
+        {"role": "system", "content": REWRITE_INSTRUCTIONS},
+        {"role": "user", "content": transcript},
+    ]
+    try:
+        pieces = [
+            piece
+            async for piece in llm.stream_chat(
+                model=profile.llm_model, messages=messages, temperature=0.0, max_tokens=60
+            )
         ]
-        try:
-            pieces = [
-                piece
-                async for piece in llm.stream_chat(
-                    model=profile.llm_model, messages=messages, temperature=0.0, max_tokens=60
-                )
-            ]
-            rewritten = "".join(pieces).strip()
-            if rewritten:
-                return rewritten
-        except llm.LLMError as exc:
-            logger.warning("call %s: follow-up rewrite failed: %s", call_sid, exc)
-    previous = next((t.text for t in reversed(earlier) if t.role == "caller"), "")
-    return f"{previous} {question}".strip()
+        rewritten = "".join(pieces).strip()
+        if rewritten:
+            return rewritten
+    except llm.LLMError as exc:
+        logger.warning("call %s: follow-up rewrite failed: %s", call_sid, exc)
+    return f"{_previous_question(history)} {question}".strip()
+
+
+def _questions_to_try(history: list[HistoryTurn]) -> list[str]:
+    """Without an LLM to rewrite a follow-up: the caller's last words alone and joined to their
+    previous question, the likelier first. "Do you take Cigna?" after a question about parking
+    stands alone; "and on Saturdays?" or "how much is it?" leans on the previous question."""
+    question = history[-1].text
+    previous = _previous_question(history)
+    if not previous:
+        return [question]
+    joined = f"{previous} {question}"
+    asked = question_parse(question)
+    if asked.refers_back or not (asked.topic or asked.kind):
+        return [joined, question]
+    return [question, joined]
+
+
+async def _answer_without_llm(
+    *,
+    profile: PhoneProfile,
+    history: list[HistoryTurn],
+    language: str,
+    outcome: AnswerOutcome,
+    knowledge_base_ids: list[int],
+) -> str:
+    """The documents' own sentences, or a fixed phrase when they do not answer."""
+    outcome.source = "system"
+    if not knowledge_base_ids or not history:
+        return phrase("no_llm", language)
+    sentences, outcome.passages = await database_sync_to_async(extractive_answer)(
+        questions=_questions_to_try(history),
+        knowledge_base_ids=knowledge_base_ids,
+        language=language,
+        top_k=settings.KNOWLEDGE_TOP_K,
+    )
+    if sentences:
+        outcome.source = "knowledge"
+        return " ".join(sentences)
+    if profile.live_agent_number or profile.menu_options.all():
+        outcome.offered_person = True
+        return phrase("dont_know", language)
+    # Nobody to hand the call to: offering a person would be an empty promise.
+    return phrase("dont_know_no_person", language)
 
 
 async def answer_stream(
@@ -157,6 +208,15 @@ async def answer_stream(
 ) -> AsyncIterator[str]:
     """Yield the answer's text. Never raises for an LLM failure: the caller hears an apology."""
     knowledge_base_ids = _knowledge_base_ids(profile)
+    if not llm.llm_configured():
+        yield await _answer_without_llm(
+            profile=profile,
+            history=history,
+            language=language,
+            outcome=outcome,
+            knowledge_base_ids=knowledge_base_ids,
+        )
+        return
     passages = None
     if knowledge_base_ids and history:
         question = await _standalone_question(profile, history, call_sid)
@@ -167,24 +227,6 @@ async def answer_stream(
             language=language,
         )
         outcome.passages = passages
-    if not llm.llm_configured():
-        if passages is None:
-            outcome.source = "system"
-            yield phrase("no_llm", language)
-            return
-        sentences = best_sentences(history[-1].text, passages) or best_sentences(question, passages)
-        if sentences:
-            outcome.source = "knowledge"
-            yield " ".join(sentences)
-        elif profile.live_agent_number or profile.menu_options.all():
-            outcome.source = "system"
-            outcome.offered_person = True
-            yield phrase("dont_know", language)
-        else:
-            # Nobody to hand the call to: offering a person would be an empty promise.
-            outcome.source = "system"
-            yield phrase("dont_know_no_person", language)
-        return
     messages = build_messages(
         profile=profile, history=history, language=language, passages=passages
     )

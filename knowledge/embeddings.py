@@ -190,9 +190,14 @@ def _content_stem(word: str) -> str:
     return stem(word)
 
 
+def words(text: str) -> list[str]:
+    """The text's words (runs of letters or of digits), lowercase and without accents."""
+    return _TOKEN.findall(_strip_accents(text))
+
+
 def stems(text: str) -> list[str]:
     """The text's content words, normalised and stemmed, in order."""
-    return [word for word in map(_content_stem, _TOKEN.findall(_strip_accents(text))) if word]
+    return [word for word in map(_content_stem, words(text)) if word]
 
 
 # --- local provider: stems -> vector -------------------------------------------------------

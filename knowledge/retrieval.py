@@ -17,6 +17,7 @@ from pgvector.django import CosineDistance
 
 from knowledge.embeddings import embed_query, embedding_model
 from knowledge.models import Chunk
+from knowledge.questions import search_text
 
 CANDIDATES = 20  # from each half, before fusion
 RRF_K = 60  # the usual constant: damps the weight of the very first ranks
@@ -85,12 +86,17 @@ def text_candidates(*, query: SearchQuery, knowledge_base_ids: list[int]) -> Que
 def passages_search(
     *, question: str, knowledge_base_ids: list[int], top_k: int = 4, language: str = "en"
 ) -> list[Passage]:
-    """The passages that best answer `question` (asked in `language`), best first."""
+    """The passages that best answer `question` (asked in `language`), best first.
+
+    The question is searched without the words that only frame it, and with the words of its
+    kind of answer when it names nothing else ("what are your hours?"): see `search_text`.
+    """
     if not knowledge_base_ids or not re.search(r"\w", question):
         return []
-    vector = embed_query(question)
+    searched = search_text(question, language)
+    vector = embed_query(searched)
     model = embedding_model()
-    query = text_query(question, language)
+    query = text_query(searched, language)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH:d}")

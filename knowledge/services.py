@@ -8,14 +8,15 @@ words on the document.
 
 import hashlib
 import logging
+import operator
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.search import CombinedSearchVector, SearchVector
 from django.core.files import File
 from django.db import transaction
-from django.db.models import TextField, Value
-from django.db.models.functions import Concat
+from django.db.models import F, Func, TextField, Value
 from django.utils import timezone
 
 from knowledge.chunking import chunk_text
@@ -168,11 +169,7 @@ def document_ingest(*, document_id: int, force: bool = False) -> IngestResult:
             )
             for draft, vector in zip(drafts, vectors, strict=True)
         )
-        indexed_text = Concat("heading", Value(" "), "text", output_field=TextField())
-        vector = SearchVector(indexed_text, config=SEARCH_CONFIGS[0])
-        for config in SEARCH_CONFIGS[1:]:
-            vector = vector + SearchVector(indexed_text, config=config)
-        document.chunks.update(search_vector=vector)
+        document.chunks.update(search_vector=chunk_search_vector())
         document.content_hash = content_hash
         document.chunk_count = len(drafts)
         document.ingested_at = timezone.now()
@@ -180,6 +177,41 @@ def document_ingest(*, document_id: int, force: bool = False) -> IngestResult:
         _set_status(document, DocumentStatus.READY, "content_hash", "chunk_count", "ingested_at")
     logger.info("document %s ingested: %s chunks (%s)", document.pk, len(drafts), model)
     return IngestResult("ingested", len(drafts))
+
+
+# ts_rank weighs a match by its label: A 1.0, B 0.4, D 0.1. A chunk's own heading says what it
+# is about ("Opening hours"), the headings above it less so: without this, the "Holidays"
+# section, whose text says "opening hours" again, outranks the hours themselves.
+# Removed from a heading path (see chunking: "Location and parking", separator, "Parking"),
+# these leave its own heading ("Parking") and the headings above it ("Location and parking").
+OWN_HEADING = r"^.* › "  # noqa: RUF001 (up to the last separator)
+PARENT_HEADINGS = r"( › )?[^›]*$"  # noqa: RUF001 (the last separator and the last heading)
+
+
+def chunk_search_vector() -> CombinedSearchVector:
+    """The full-text vector of a chunk, in both languages, for an UPDATE of chunks: its own
+    heading weighted A, the headings above it B, its text D."""
+    parts = {
+        "A": _regexp_replace(F("heading"), OWN_HEADING),
+        "B": _regexp_replace(F("heading"), PARENT_HEADINGS),
+        "D": F("text"),
+    }
+    vectors = [
+        SearchVector(expression, config=config, weight=weight)
+        for config in SEARCH_CONFIGS
+        for weight, expression in parts.items()
+    ]
+    return reduce(operator.add, vectors)
+
+
+def _regexp_replace(expression: F, pattern: str) -> Func:
+    return Func(
+        expression,
+        Value(pattern),
+        Value(""),
+        function="regexp_replace",
+        output_field=TextField(),
+    )
 
 
 def _set_status(document: Document, status: str, *fields: str) -> None:

@@ -65,6 +65,14 @@ def test_the_best_passage_comes_first_with_its_scores(demo_knowledge_base):
     assert best.score > 0 and best.similarity is not None and best.text_rank is not None
 
 
+def test_a_sections_own_heading_outweighs_the_headings_above_it(demo_knowledge_base):
+    # "Opening hours" is also the heading above "Holidays", whose text says "opening hours".
+    ranked = text_candidates(
+        query=text_query("hours"), knowledge_base_ids=[demo_knowledge_base.pk]
+    ).values_list("heading", flat=True)
+    assert ranked[0] == "Opening hours"
+
+
 def test_only_the_given_knowledge_bases_are_searched(demo_knowledge_base):
     other = KnowledgeBase.objects.create(name="Pizza place")
     document = Document.objects.create(
