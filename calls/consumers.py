@@ -3,6 +3,7 @@
 Thin protocol edges: the relay delegates to RelaySession, the monitors to `calls.live`.
 """
 
+import contextlib
 import json
 import logging
 from urllib.parse import parse_qs, urlparse
@@ -10,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from channels.security.websocket import AllowedHostsOriginValidator
+from django.conf import settings
 from django.template.loader import render_to_string
 
 from calls import live, protocol, twilio
@@ -40,9 +42,15 @@ def _staff_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+# How often a monitor joins its group again (Redis forgets groups when it restarts); relays
+# use settings.RELAY_GROUP_REJOIN_SECONDS, since there is one per call.
+MONITOR_REJOIN_SECONDS = 2.0
+
+
 class RelayConsumer(AsyncWebsocketConsumer):
     session: RelaySession | None = None
     call_sid: str = ""
+    keeper: live.GroupKeeper | None = None
 
     async def dispatch(self, message: dict) -> None:
         # Channels closes stale database connections (a thread hop) before every message;
@@ -86,10 +94,13 @@ class RelayConsumer(AsyncWebsocketConsumer):
         await self.session.receive(text_data, bytes_data)
 
     async def disconnect(self, code: int) -> None:
+        if self.keeper is not None:
+            self.keeper.stop()
         if self.call_sid:
-            await self.channel_layer.group_discard(
-                live.relay_group(self.call_sid), self.channel_name
-            )
+            with contextlib.suppress(Exception):  # Redis may be away; the call still ends well
+                await self.channel_layer.group_discard(
+                    live.relay_group(self.call_sid), self.channel_name
+                )
         if self.session is not None:
             await self.session.disconnected(code)
 
@@ -103,7 +114,19 @@ class RelayConsumer(AsyncWebsocketConsumer):
 
     async def _attached(self, call_sid: str) -> None:
         self.call_sid = call_sid
-        await self.channel_layer.group_add(live.relay_group(call_sid), self.channel_name)
+        group = live.relay_group(call_sid)
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except Exception:
+            # Without the layer the call goes on; takeover waits for the keeper to rejoin.
+            logger.exception("call %s: could not join %s", call_sid, group)
+        self.keeper = live.GroupKeeper(
+            layer=self.channel_layer,
+            channel_name=self.channel_name,
+            groups=[group],
+            every=settings.RELAY_GROUP_REJOIN_SECONDS,
+        )
+        self.keeper.start()
 
     async def _send_frame(self, frame: dict) -> None:
         await self.send(text_data=protocol.encode(frame))
@@ -121,6 +144,8 @@ class CallMonitorConsumer(AsyncJsonWebsocketConsumer):
 
     call_sid = ""
     can_hand_off = False
+    last_sequence = 0
+    keeper: live.GroupKeeper | None = None
 
     async def connect(self) -> None:
         self.staff = _staff_user(self.scope)
@@ -136,8 +161,18 @@ class CallMonitorConsumer(AsyncJsonWebsocketConsumer):
         if backlog is None:
             await self.close()
             return
-        await self.channel_layer.group_add(live.call_group(self.call_sid), self.channel_name)
+        group = live.call_group(self.call_sid)
+        await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        self.keeper = live.GroupKeeper(
+            layer=self.channel_layer,
+            channel_name=self.channel_name,
+            groups=[group],
+            every=MONITOR_REJOIN_SECONDS,
+            on_change=self._layer_changed,
+        )
+        self.keeper.start()
+        self.last_sequence = int(after) if after.isdigit() else 0
         await self._send_turns([live.turn_payload(turn) for turn in backlog.turns])
         self.can_hand_off = backlog.can_hand_off
         await self.send_json(
@@ -193,10 +228,23 @@ class CallMonitorConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "sent", "action": command.action})
 
     async def disconnect(self, code: int) -> None:
+        if self.keeper is not None:
+            self.keeper.stop()
         if self.call_sid:
-            await self.channel_layer.group_discard(
-                live.call_group(self.call_sid), self.channel_name
+            with contextlib.suppress(Exception):
+                await self.channel_layer.group_discard(
+                    live.call_group(self.call_sid), self.channel_name
+                )
+
+    async def _layer_changed(self, up: bool) -> None:
+        """Redis went away (live updates stop) or came back (catch up from the database)."""
+        await self.send_json({"type": "connection", "ok": up})
+        if up:
+            backlog = await database_sync_to_async(call_monitor_backlog)(
+                call_sid=self.call_sid, after=self.last_sequence
             )
+            if backlog is not None:
+                await self._send_turns([live.turn_payload(turn) for turn in backlog.turns])
 
     async def call_turns(self, message: dict) -> None:
         await self._send_turns(message["turns"])
@@ -206,6 +254,7 @@ class CallMonitorConsumer(AsyncJsonWebsocketConsumer):
 
     async def _send_turns(self, payloads: list[dict]) -> None:
         for payload in payloads:
+            self.last_sequence = max(self.last_sequence, payload["sequence"])
             html = render_to_string("calls/_turn.html", {"turn": live.turn_from_payload(payload)})
             await self.send_json({"type": "turn", "sequence": payload["sequence"], "html": html})
 
@@ -221,7 +270,8 @@ class LiveCallsConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        await self.channel_layer.group_discard(live.LIVE_GROUP, self.channel_name)
+        with contextlib.suppress(Exception):
+            await self.channel_layer.group_discard(live.LIVE_GROUP, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         pass  # the live list only listens

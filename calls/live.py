@@ -10,13 +10,15 @@ Publishing never breaks a call: a channel layer that is down costs the monitor a
 the failure is logged with the call SID.
 """
 
+import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from calls.models import Turn
 
@@ -136,3 +138,52 @@ async def _group_send(group: str, message: dict[str, Any], call_sid: str) -> Non
         await get_channel_layer().group_send(group, message)
     except Exception:
         logger.exception("call %s: could not publish %s to %s", call_sid, message["type"], group)
+
+
+class GroupKeeper:
+    """Keeps a consumer in its channel-layer groups, and says when the layer comes and goes.
+
+    Redis forgets group memberships when it restarts, so the keeper joins again every
+    `every` seconds (joining is idempotent). `on_change(up)` is awaited when the layer becomes
+    unreachable and when it is back. The in-memory layer never goes away: no keeper runs then.
+    """
+
+    def __init__(
+        self,
+        *,
+        layer,
+        channel_name: str,
+        groups: list[str],
+        every: float,
+        on_change: Callable[[bool], Awaitable[None]] | None = None,
+    ) -> None:
+        self.layer, self.channel_name, self.groups = layer, channel_name, groups
+        self.every, self.on_change = every, on_change
+        self.up = True
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        if not isinstance(self.layer, InMemoryChannelLayer):
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.every)
+            try:
+                for group in self.groups:
+                    await self.layer.group_add(group, self.channel_name)
+                up = True
+            except Exception as exc:
+                up = False
+                if self.up:
+                    logger.warning("channel layer unreachable for %s: %s", self.groups, exc)
+            if up != self.up:
+                self.up = up
+                if up:
+                    logger.info("channel layer back; rejoined %s", self.groups)
+                if self.on_change is not None:
+                    await self.on_change(up)

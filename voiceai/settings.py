@@ -131,6 +131,9 @@ OPENAI_BASE_URL = env_url("OPENAI_BASE_URL", "", schemes={"http", "https"})
 LLM_TIMEOUT_SECONDS = env_int("LLM_TIMEOUT_SECONDS", 10, minimum=1)
 # The relay closes a call when Twilio has sent nothing for this long.
 RELAY_SILENCE_TIMEOUT_SECONDS = env_int("RELAY_SILENCE_TIMEOUT_SECONDS", 900, minimum=5)
+# How often a call's relay rejoins its channel-layer group (Redis forgets groups when it
+# restarts; until then staff cannot take the call over). Live monitors rejoin every 2 s.
+RELAY_GROUP_REJOIN_SECONDS = env_int("RELAY_GROUP_REJOIN_SECONDS", 10, minimum=1)
 # Keypad digits typed without # are submitted after this pause.
 RELAY_DTMF_PAUSE_MS = env_int("RELAY_DTMF_PAUSE_MS", 3000, minimum=200)
 
@@ -216,7 +219,8 @@ REDIS_URL = env_url("REDIS_URL", "", schemes={"redis", "rediss"})
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels-redis, but losing Redis does not end calls in progress.
+            "BACKEND": "voiceai.channel_layer.RedisChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }

@@ -241,7 +241,7 @@ async def test_the_live_list_hears_calls_start_speak_and_end(relay_ready, staff_
 def redis_layer(settings, redis_url):
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "voiceai.channel_layer.RedisChannelLayer",
             "CONFIG": {"hosts": [redis_url], "prefix": "voiceai-test-monitor"},
         }
     }

@@ -117,7 +117,7 @@ def test_with_redis_the_channel_layer_and_celery_use_it():
         "settings.CELERY_TASK_ALWAYS_EAGER",
     )
     assert result.returncode == 0, result.stderr
-    assert "channels_redis.core.RedisChannelLayer" in result.stdout
+    assert "voiceai.channel_layer.RedisChannelLayer" in result.stdout
     assert result.stdout.count("redis://cache.internal:6379/2") == 2
     assert result.stdout.strip().endswith("False")
 
