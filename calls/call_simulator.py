@@ -6,8 +6,10 @@ end POSTs the relay-action callback Twilio would send. Used by `manage.py simula
 """
 
 import asyncio
+import contextlib
 import json
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -19,6 +21,31 @@ import websockets
 from calls import twilio
 
 ACCOUNT_SID = "AC" + "0" * 32
+
+
+async def step_or_session_end(ask: Callable[[], tuple[str, str] | None], reader: asyncio.Task):
+    """The next step from the person at the terminal, or None if the session ends first.
+
+    `ask` blocks on the terminal, so it runs in a daemon thread: when the session ends while
+    it waits, the command can exit without waiting for one more line.
+    """
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future = loop.create_future()
+
+    def run() -> None:
+        try:
+            result = ask()
+        except BaseException as exc:  # handed to the waiting coroutine
+            result = exc
+        with contextlib.suppress(RuntimeError):  # the loop may be gone by then
+            loop.call_soon_threadsafe(
+                answer.set_exception if isinstance(result, BaseException) else answer.set_result,
+                result,
+            )
+
+    threading.Thread(target=run, daemon=True).start()
+    await asyncio.wait({answer, reader}, return_when=asyncio.FIRST_COMPLETED)
+    return answer.result() if answer.done() else None
 
 
 @dataclass
@@ -127,7 +154,9 @@ class SimulatedCall:
             try:
                 pending = iter(steps) if isinstance(steps, list) else None
                 while self.session_ended is None and not reader.done():
-                    step = next(pending, None) if pending else await asyncio.to_thread(steps)
+                    step = (
+                        next(pending, None) if pending else await step_or_session_end(steps, reader)
+                    )
                     if step is None or self.session_ended is not None:
                         break
                     answered.clear()
