@@ -22,8 +22,9 @@ from calls.intents import Intent, assistant_ending, detect_intent, is_affirmativ
 from calls.models import Call, CallStatus, Turn, TurnRole, TurnSource
 from calls.phrases import base_language, phrase
 from calls.selectors import session_load
-from calls.services import call_end, call_language_set, call_status_update
+from calls.services import call_end, call_status_update
 from calls.session_ending import Ending, EndingMixin
+from calls.session_language import SWITCHES, LanguageMixin
 from calls.session_takeover import TakeoverMixin
 from calls.session_tokens import (
     GREETING_PARAMETER,
@@ -38,11 +39,10 @@ from profiles.models import PhoneProfile
 
 logger = logging.getLogger(__name__)
 
-_SWITCHES = {Intent.SPEAK_SPANISH: "es", Intent.SPEAK_ENGLISH: "en"}
 _SOURCES = {"llm": TurnSource.LLM, "knowledge": TurnSource.KNOWLEDGE}
 
 
-class RelaySession(EndingMixin, TakeoverMixin, WorkflowMixin):
+class RelaySession(EndingMixin, LanguageMixin, TakeoverMixin, WorkflowMixin):
     def __init__(
         self,
         *,
@@ -271,38 +271,13 @@ class RelaySession(EndingMixin, TakeoverMixin, WorkflowMixin):
             intent = Intent.LIVE_AGENT  # "Yes, please" to "shall I connect you with a person?"
         self.offered_person = False
         await self._switch_language(intent, spoken_lang)
-        if intent in _SWITCHES and base_language(self.language) == _SWITCHES[intent]:
+        if intent in SWITCHES and base_language(self.language) == SWITCHES[intent]:
             await self._speak_reply(intent, received_at)
             return
         if intent in (Intent.GREETING, Intent.THANKS, Intent.FAREWELL, Intent.LIVE_AGENT):
             await self._speak_reply(intent, received_at)
             return
         await self._speak_answer(received_at)
-
-    async def _switch_language(self, intent: Intent | None, spoken_lang: str) -> bool:
-        target = _SWITCHES.get(intent) if intent else None
-        if (
-            target is None
-            and spoken_lang
-            and base_language(spoken_lang) != base_language(self.language)
-        ):
-            target = base_language(spoken_lang)
-        code = self._language_code(target) if target else None
-        if not code or code == self.language:
-            return False
-        logger.info("call %s: language %s → %s", self.call_sid, self.language, code)
-        self.language = code
-        await self.send(protocol.language_frame(code))
-        self.transcript.turn(
-            role=TurnRole.SYSTEM, source=TurnSource.SYSTEM, language=code, text=f"language: {code}"
-        )
-        await database_sync_to_async(call_language_set)(call=self.call, language=code)
-        return True
-
-    def _language_code(self, base: str) -> str | None:
-        """The profile's language code for a primary subtag (`es` → `es-US`), if it has one."""
-        codes = [self.profile.language, *(x.code for x in self.profile.extra_languages.all())]
-        return next((code for code in codes if base_language(code) == base), None)
 
     def _can_hand_off(self) -> bool:
         """Whether anyone can take the call: a live agent number or a handoff menu."""
@@ -408,23 +383,6 @@ class RelaySession(EndingMixin, TakeoverMixin, WorkflowMixin):
 
     async def _turns_written(self, turns: list[Turn]) -> None:
         await live.turns_publish(call_sid=self.call_sid, turns=turns)
-
-    async def _watch_silence(self) -> None:
-        limit = settings.RELAY_SILENCE_TIMEOUT_SECONDS
-        while True:
-            quiet_for = time.monotonic() - self._last_inbound
-            if quiet_for >= limit:
-                break
-            await asyncio.sleep(limit - quiet_for)
-        logger.warning("call %s: no frame from Twilio for %ss; closing", self.call_sid, limit)
-        self.transcript.event("out", "silence-timeout", {"seconds": limit})
-        self.transcript.turn(
-            role=TurnRole.SYSTEM,
-            source=TurnSource.SYSTEM,
-            language=self.language,
-            text=f"closed after {limit} s of silence",
-        )
-        await self._close()
 
     # --- outbound and shutdown --------------------------------------------------------------
 

@@ -1,13 +1,20 @@
-"""Ending a relay session: the `end` frame, sent once the caller has heard the last words.
+"""Ending a relay session: the `end` frame, sent once the caller has heard the last words
+(a goodbye, a handoff to a person, a workflow's transfer), and closing a silent one.
 
-Part of RelaySession (a goodbye, a handoff to a person, a workflow's transfer).
+Part of RelaySession.
 """
 
 import asyncio
+import logging
+import time
 from dataclasses import dataclass, field
+
+from django.conf import settings
 
 from calls import live, protocol
 from calls.models import TurnRole, TurnSource
+
+logger = logging.getLogger(__name__)
 
 SPOKEN_CHARS_PER_SECOND = 14  # a calm TTS voice; used to wait for a goodbye to be heard
 END_WAIT_CAP_SECONDS = 10.0
@@ -25,6 +32,23 @@ class Ending:
 
 
 class EndingMixin:
+    async def _watch_silence(self) -> None:
+        limit = settings.RELAY_SILENCE_TIMEOUT_SECONDS
+        while True:
+            quiet_for = time.monotonic() - self._last_inbound
+            if quiet_for >= limit:
+                break
+            await asyncio.sleep(limit - quiet_for)
+        logger.warning("call %s: no frame from Twilio for %ss; closing", self.call_sid, limit)
+        self.transcript.event("out", "silence-timeout", {"seconds": limit})
+        self.transcript.turn(
+            role=TurnRole.SYSTEM,
+            source=TurnSource.SYSTEM,
+            language=self.language,
+            text=f"closed after {limit} s of silence",
+        )
+        await self._close()
+
     def _end_after_speaking(self, reason_code: str, reason: str, text: str, **extra: str) -> None:
         """Send `end` once `text` has been heard: on agentSpeaking off, or after its length."""
         self._ending = Ending(reason_code, reason, extra=extra)
