@@ -15,6 +15,8 @@ import uuid
 
 import django
 
+from bench.stats import percentile
+
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(","))
 QUERIES = 200
 INGEST_DOCUMENTS = 40
@@ -62,9 +64,54 @@ def question(rng: random.Random) -> str:
     )
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+def chunks_bulk_load(*, document, texts: list[str], vectors: list, first_ordinal: int) -> float:
+    """Store `texts` (embedded as `vectors`) as chunks of `document`, numbered from
+    `first_ordinal`, searchable at once; returns the seconds spent building the indexes.
+
+    A bulk load builds the indexes once, afterwards, as one would for an import: maintaining
+    them row by row would take ten times longer and measure nothing we need.
+    """
+    from django.db import connection
+
+    from knowledge.embeddings import embedding_model
+    from knowledge.models import Chunk
+    from knowledge.services import chunk_search_vector
+
+    model = embedding_model()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname IN "
+            "('chunk_embedding_hnsw', 'chunk_search_vector_gin')"
+        )
+        index_definitions = [row[0] for row in cursor.fetchall()]
+        cursor.execute("DROP INDEX chunk_embedding_hnsw, chunk_search_vector_gin")
+    Chunk.objects.bulk_create(
+        (
+            Chunk(
+                document=document,
+                knowledge_base_id=document.knowledge_base_id,
+                ordinal=first_ordinal + n,
+                text=text,
+                embedding=vector,
+                embedding_model=model,
+            )
+            for n, (text, vector) in enumerate(zip(texts, vectors, strict=True))
+        ),
+        batch_size=2000,
+    )
+    # Indexed as ingestion indexes them (headings weighted above the text).
+    Chunk.objects.filter(document=document, search_vector__isnull=True).update(
+        search_vector=chunk_search_vector()
+    )
+    index_started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        for definition in index_definitions:
+            cursor.execute(definition)
+    index_seconds = time.perf_counter() - index_started
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE knowledge_chunk")
+    return index_seconds
 
 
 def main() -> int:
@@ -94,7 +141,7 @@ def run() -> int:
     from django.db import connection, transaction
 
     from knowledge.embeddings import embed_query, embed_texts, embedding_model
-    from knowledge.models import Chunk, Document, KnowledgeBase
+    from knowledge.models import Document, KnowledgeBase
     from knowledge.retrieval import (
         CANDIDATES,
         EF_SEARCH,
@@ -103,7 +150,7 @@ def run() -> int:
         text_query,
         vector_candidates,
     )
-    from knowledge.services import chunk_search_vector, document_ingest
+    from knowledge.services import document_ingest
 
     call_command("migrate", verbosity=0)
     rng = random.Random(42)
@@ -135,41 +182,10 @@ def run() -> int:
         embed_started = time.perf_counter()
         vectors = embed_texts(texts)
         embed_seconds = time.perf_counter() - embed_started
-        # A bulk load builds the indexes once, afterwards, as one would for an import:
-        # maintaining them row by row would take ten times longer and measure nothing we need.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT indexdef FROM pg_indexes WHERE indexname IN "
-                "('chunk_embedding_hnsw', 'chunk_search_vector_gin')"
-            )
-            index_definitions = [row[0] for row in cursor.fetchall()]
-            cursor.execute("DROP INDEX chunk_embedding_hnsw, chunk_search_vector_gin")
-        Chunk.objects.bulk_create(
-            (
-                Chunk(
-                    document=holder,
-                    knowledge_base=knowledge_base,
-                    ordinal=inserted + n,
-                    text=text,
-                    embedding=vector,
-                    embedding_model=model,
-                )
-                for n, (text, vector) in enumerate(zip(texts, vectors, strict=True))
-            ),
-            batch_size=2000,
+        index_seconds = chunks_bulk_load(
+            document=holder, texts=texts, vectors=vectors, first_ordinal=inserted
         )
         inserted = size
-        Chunk.objects.filter(knowledge_base=knowledge_base, search_vector__isnull=True).update(
-            search_vector=chunk_search_vector()
-        )
-        index_started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '1GB'")
-            for definition in index_definitions:
-                cursor.execute(definition)
-        index_seconds = time.perf_counter() - index_started
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE knowledge_chunk")
         questions = [question(rng) for _ in range(QUERIES)]
         for warm in questions[:10]:
             passages_search(question=warm, knowledge_base_ids=[knowledge_base.pk])
