@@ -5,28 +5,14 @@ from django.db.models import Exists, OuterRef, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from calls.models import Call, CallOutcome, Turn, WorkflowRun
+from calls.models import TURN_SHOWN_FIELDS, Call, CallOutcome, Turn, WorkflowRun
 from calls.selectors import calls_overview, calls_with_turns
 
 
 class TurnSerializer(serializers.ModelSerializer):
     class Meta:
         model = Turn
-        fields = [
-            "sequence",
-            "role",
-            "source",
-            "language",
-            "text",
-            "text_heard",
-            "interrupted",
-            "staff_name",
-            "error",
-            "knowledge",
-            "ms_to_first_text",
-            "ms_to_last_text",
-            "created_at",
-        ]
+        fields = [*TURN_SHOWN_FIELDS, "created_at"]
         read_only_fields = fields
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
-from calls.models import Turn
+from calls.models import TURN_SHOWN_FIELDS, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -28,20 +28,7 @@ LIVE_GROUP = "calls.live"
 TAKEOVER_ACTIONS = ("say", "pause", "resume", "handoff")
 TAKEOVER_TEXT_MAX = 500
 # The turn fields a monitor shows; sent as plain values (the Redis layer encodes msgpack).
-_TURN_FIELDS = (
-    "sequence",
-    "role",
-    "source",
-    "language",
-    "text",
-    "text_heard",
-    "interrupted",
-    "staff_name",
-    "error",
-    "knowledge",
-    "ms_to_first_text",
-    "ms_to_last_text",
-)
+_TURN_FIELDS = TURN_SHOWN_FIELDS
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 

@@ -136,6 +136,23 @@ class Turn(models.Model):
         return f"{self.call_id}#{self.sequence} {self.role}"
 
 
+# What staff are shown of a turn, on the live monitor and in the API (besides its time).
+TURN_SHOWN_FIELDS = (
+    "sequence",
+    "role",
+    "source",
+    "language",
+    "text",
+    "text_heard",
+    "interrupted",
+    "staff_name",
+    "error",
+    "knowledge",
+    "ms_to_first_text",
+    "ms_to_last_text",
+)
+
+
 class EventDirection(models.TextChoices):
     IN = "in", "from Twilio"
     OUT = "out", "to Twilio"
