@@ -218,9 +218,21 @@ def demo_booking_secret() -> str:
     ).hexdigest()
 
 
+def demo_booking_url() -> str:
+    return settings.PUBLIC_BASE_URL.rstrip("/") + DEMO_BOOKING_PATH
+
+
 def demo_booking_workflow_create(profile: PhoneProfile) -> bool:
-    """The demo's appointment booking, in English and Spanish; True if it was created now."""
-    if profile.workflows.filter(name=DEMO_WORKFLOW).exists():
+    """The demo's appointment booking, in English and Spanish; True if it was created now.
+
+    When it exists, only its webhook is pointed again at this server's own booking endpoint
+    (the server may now run on another port): anything else staff changed stays.
+    """
+    existing = profile.workflows.filter(name=DEMO_WORKFLOW).first()
+    if existing is not None:
+        existing.steps.filter(kind=StepKind.WEBHOOK, url__endswith=DEMO_BOOKING_PATH).exclude(
+            url=demo_booking_url()
+        ).update(url=demo_booking_url())
         return False
     workflow = Workflow.objects.create(
         profile=profile,
@@ -235,7 +247,7 @@ def demo_booking_workflow_create(profile: PhoneProfile) -> bool:
         if kind == StepKind.WEBHOOK:
             extra = {
                 **extra,
-                "url": settings.PUBLIC_BASE_URL.rstrip("/") + DEMO_BOOKING_PATH,
+                "url": demo_booking_url(),
                 "secret": demo_booking_secret(),
             }
         WorkflowStep.objects.create(

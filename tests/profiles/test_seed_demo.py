@@ -72,3 +72,26 @@ def test_the_password_comes_from_the_environment_when_set(db, capsys, client, mo
     out = seed(capsys)
     assert "clinic-demo-pass-42" not in out
     assert client.login(username="admin", password="clinic-demo-pass-42")
+
+
+def test_the_demo_booking_webhook_follows_the_server_it_is_seeded_for(db, settings, capsys):
+    from profiles.models import WorkflowStep
+
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8001"
+    call_command("seed_demo")
+    webhook = WorkflowStep.objects.get(kind="webhook")
+    assert webhook.url == "http://127.0.0.1:8001/demo/bookings/"
+
+    webhook.text_en = "One moment while I book that."  # a staff edit stays
+    webhook.save()
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"  # make run, on its usual port
+    call_command("seed_demo")
+    webhook.refresh_from_db()
+    assert webhook.url == "http://127.0.0.1:8000/demo/bookings/"
+    assert webhook.text_en == "One moment while I book that."
+
+    webhook.url = "https://booking.example.com/hook"  # staff point it at a real system
+    webhook.save()
+    call_command("seed_demo")
+    webhook.refresh_from_db()
+    assert webhook.url == "https://booking.example.com/hook"
