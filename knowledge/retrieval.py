@@ -2,28 +2,35 @@
 
 Both halves run on their indexes (HNSW with cosine distance; GIN over an English + Spanish
 tsvector), restricted to the given knowledge bases and to chunks embedded by the current
-embedding model. Reciprocal rank fusion needs no score calibration between the two.
+embedding model. Reciprocal rank fusion needs no score calibration between the two. The
+full-text half ranks only chunks sharing the question's rarer words (`term_rarity`), so its
+cost stays flat as a knowledge base grows.
 """
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import reduce
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from pgvector.django import CosineDistance
 
 from knowledge.embeddings import embed_query, embedding_model
 from knowledge.models import Chunk
 from knowledge.questions import search_text
+from knowledge.search_stats import SearchStats, search_stats
+from knowledge.term_rarity import matching_tsquery, question_lexemes, tsquery_text
 
 CANDIDATES = 20  # from each half, before fusion
 RRF_K = 60  # the usual constant: damps the weight of the very first ranks
-# HNSW returns fewer rows than asked when a filter drops some; search wider than we keep.
+# HNSW returns fewer rows than asked when a filter drops some: it searches this wide (its
+# ef_search) for knowledge bases of unknown size, and within these bounds otherwise.
 EF_SEARCH = 200
+EF_SEARCH_BOUNDS = (64, 400)
 MAX_QUERY_WORDS = 16
+# At most this many chunks are ranked by the full-text half, even for a question of common words.
+MAX_RANKED_ROWS = 4000
 
 
 @dataclass(frozen=True)
@@ -58,29 +65,83 @@ def vector_candidates(
     )
 
 
+def ef_search(share: float | None) -> int:
+    """How wide the HNSW search must be to keep CANDIDATES rows when the knowledge bases
+    searched hold `share` of all chunks (the rest are found, then dropped by the filter)."""
+    if share is None:
+        return EF_SEARCH
+    low, high = EF_SEARCH_BOUNDS
+    return min(high, max(low, math.ceil(2 * CANDIDATES / max(share, 0.001))))
+
+
 def search_config(language: str) -> str:
     """The full-text configuration for a language code: Spanish for `es…`, else English."""
     return "spanish" if (language or "").lower().startswith("es") else "english"
 
 
-def text_query(question: str, language: str = "en") -> SearchQuery | None:
+@dataclass(frozen=True)
+class TextQuery:
+    """A question as full-text search reads it: tsquery texts of lexemes (cast, not parsed)."""
+
+    ranked: str  # any of the question's lexemes: what chunks are ranked by
+    matched: str  # what a chunk must hold to be ranked at all (see term_rarity)
+
+
+def text_query(
+    question: str, language: str = "en", stats: SearchStats | None = None
+) -> TextQuery | None:
     """Any of the question's words (a caller's question is not a conjunction of every word it
-    contains), parsed in the question's language so that its stopwords drop out."""
+    contains), stemmed in the question's language so that its stopwords drop out; ranked
+    chunks limited to those sharing its rarer words."""
     plain = unicodedata.normalize("NFC", question.lower())
     words = re.findall(r"\w+", plain)[:MAX_QUERY_WORDS]
-    config = search_config(language)
-    queries = [
-        SearchQuery(word, config=config, search_type="plain") for word in dict.fromkeys(words)
-    ]
-    return reduce(lambda a, b: a | b, queries) if queries else None
-
-
-def text_candidates(*, query: SearchQuery, knowledge_base_ids: list[int]) -> QuerySet[Chunk]:
-    return (
-        Chunk.objects.filter(knowledge_base_id__in=knowledge_base_ids, search_vector=query)
-        .annotate(rank=SearchRank(F("search_vector"), query))
-        .order_by("-rank")
+    lexemes = question_lexemes(" ".join(words), search_config(language)) if words else []
+    if not lexemes:
+        return None
+    return TextQuery(
+        ranked=tsquery_text(lexemes, "|"),
+        matched=matching_tsquery(lexemes, stats or search_stats()),
     )
+
+
+# Raw SQL: the ORM cannot rank the rows of a limited subquery, which is what bounds the work.
+TEXT_CANDIDATES_SQL = """
+SELECT id, ts_rank(search_vector, %(ranked)s::tsquery) AS rank
+FROM (
+    SELECT id, search_vector FROM knowledge_chunk
+    WHERE knowledge_base_id = ANY(%(knowledge_base_ids)s)
+      AND search_vector @@ %(matched)s::tsquery
+    LIMIT %(most)s
+) AS matching
+ORDER BY rank DESC, id
+LIMIT %(limit)s
+"""
+
+
+def text_candidates_sql(
+    *, query: TextQuery, knowledge_base_ids: list[int], limit: int = CANDIDATES
+) -> tuple[str, dict]:
+    """The full-text half as SQL and its parameters: at most MAX_RANKED_ROWS matching chunks
+    are ranked, whatever the question (a bound for the rare question of common words only)."""
+    return TEXT_CANDIDATES_SQL, {
+        "ranked": query.ranked,
+        "matched": query.matched,
+        "knowledge_base_ids": list(knowledge_base_ids),
+        "most": MAX_RANKED_ROWS,
+        "limit": limit,
+    }
+
+
+def text_candidates(
+    *, query: TextQuery, knowledge_base_ids: list[int], limit: int = CANDIDATES
+) -> list[tuple[int, float]]:
+    """(chunk id, ts_rank), best first."""
+    sql, params = text_candidates_sql(
+        query=query, knowledge_base_ids=knowledge_base_ids, limit=limit
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(chunk_id, rank) for chunk_id, rank in cursor.fetchall()]
 
 
 def passages_search(
@@ -96,21 +157,19 @@ def passages_search(
     searched = search_text(question, language)
     vector = embed_query(searched)
     model = embedding_model()
-    query = text_query(searched, language)
+    stats = search_stats()
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH:d}")
+            width = ef_search(stats.share_of(knowledge_base_ids))
+            cursor.execute(f"SET LOCAL hnsw.ef_search = {width:d}")
+        query = text_query(searched, language, stats)
         by_vector = list(
             vector_candidates(
                 vector=vector, knowledge_base_ids=knowledge_base_ids, model=model
             ).values_list("id", "distance")[:CANDIDATES]
         )
         by_text = (
-            list(
-                text_candidates(query=query, knowledge_base_ids=knowledge_base_ids).values_list(
-                    "id", "rank"
-                )[:CANDIDATES]
-            )
+            text_candidates(query=query, knowledge_base_ids=knowledge_base_ids)
             if query is not None
             else []
         )
