@@ -30,7 +30,7 @@ EF_SEARCH = 200
 EF_SEARCH_BOUNDS = (64, 400)
 MAX_QUERY_WORDS = 16
 # At most this many chunks are ranked by the full-text half, even for a question of common words.
-MAX_RANKED_ROWS = 4000
+MAX_RANKED_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,8 @@ class TextQuery:
     """A question as full-text search reads it: tsquery texts of lexemes (cast, not parsed)."""
 
     ranked: str  # any of the question's lexemes: what chunks are ranked by
-    matched: str  # what a chunk must hold to be ranked at all (see term_rarity)
+    matched: str | None  # what a chunk must hold to be ranked at all (see term_rarity);
+    # None when every word of the question is common: the vector half answers alone
 
 
 def text_query(
@@ -170,7 +171,7 @@ def passages_search(
         )
         by_text = (
             text_candidates(query=query, knowledge_base_ids=knowledge_base_ids)
-            if query is not None
+            if query is not None and query.matched
             else []
         )
     scores: dict[int, float] = {}
