@@ -4,10 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import connection
 
-from voiceai.embedded_postgres import ensure_running
+from voiceai.embedded_postgres import SETTINGS, ensure_running, stop
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -50,3 +51,13 @@ def test_another_process_shares_the_same_server(db):
         cursor.execute("SELECT pg_postmaster_start_time()")
         ours = cursor.fetchone()[0].isoformat()
     assert other.stdout.strip() == ours
+
+
+def test_a_new_server_gets_memory_for_a_large_knowledge_base(tmp_path):
+    socket_dir = ensure_running(tmp_path / "pgdata")
+    try:
+        with psycopg.connect(host=str(socket_dir), user="postgres", dbname="postgres") as new:
+            (shown,) = new.execute("SHOW shared_buffers").fetchone()
+        assert shown == SETTINGS["shared_buffers"]
+    finally:
+        stop(tmp_path / "pgdata")

@@ -13,6 +13,11 @@ import tempfile
 import threading
 from pathlib import Path
 
+# PostgreSQL's defaults suit a small machine: 128 MB of shared buffers cannot hold the HNSW
+# index and rows of a 100,000-chunk knowledge base (about 500 MB), and every search then
+# reads pages from the operating system (retrieval p95 17 ms instead of 9: BENCHMARKS.md).
+SETTINGS = {"shared_buffers": "512MB"}
+
 _lock = threading.Lock()
 _socket_dirs: dict[Path, Path] = {}
 
@@ -34,7 +39,22 @@ def _server(pgdata: Path):
     import pgserver  # imported late: it reads XDG_RUNTIME_DIR at import time
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    return pgserver.get_server(pgdata, cleanup_mode=None)
+    new = not (pgdata / "PG_VERSION").exists()
+    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    if new:
+        _settings_apply(server)
+    return server
+
+
+def _settings_apply(server) -> None:
+    """Write SETTINGS and restart: only for a server just created, which nobody uses yet."""
+    import pgserver
+
+    server.psql(
+        "".join(f"ALTER SYSTEM SET {name} = '{value}';\n" for name, value in SETTINGS.items())
+    )
+    # pg_ctl restarts with the options of the first start (socket folder, no TCP).
+    pgserver.pg_ctl(["-w", "restart"], pgdata=server.pgdata, user=server.system_user)
 
 
 def ensure_running(pgdata: str | Path) -> Path:
