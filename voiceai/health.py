@@ -3,6 +3,7 @@
 import asyncio
 import logging
 
+import psycopg
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -41,14 +42,15 @@ def _first_line(exc: BaseException) -> str:
 
 @sync_to_async
 def _database_check() -> dict:
+    # A connection of its own, not one from the pool: the pool would wait for one to free up
+    # and then only say that it had none, not why the database cannot be reached.
+    params = connection.get_connection_params()
+    params["connect_timeout"] = CHECK_TIMEOUT_SECONDS
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception as exc:
+        with psycopg.connect(**params) as own:
+            own.execute("SELECT 1").fetchone()
+    except psycopg.Error as exc:
         logger.warning("readyz: database check failed: %s", exc)
-        # Drop the broken connection so the next probe connects afresh.
-        connection.close()
         return {"ok": False, "error": f"the database did not answer: {_first_line(exc)}"}
     return {"ok": True}
 
