@@ -14,7 +14,7 @@ import weakref
 from collections.abc import AsyncIterator, Sequence
 
 from django.conf import settings
-from openai import APIError, AsyncOpenAI
+from openai import APIError, AsyncOpenAI, DefaultAioHttpClient
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +40,19 @@ def client() -> AsyncOpenAI:
     """The process's client for the running loop and current settings, built once.
 
     Building one costs ~36 ms of CPU (it loads the CA bundle). No SDK retries: trying again is
-    the fallback model's job, decided by the caller.
+    the fallback model's job, decided by the caller. The SDK's aiohttp transport (the
+    `openai[aiohttp]` extra) instead of its default httpx one: a relayed answer then costs a
+    quarter of the CPU (BENCHMARKS.md).
     """
     key = (settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY, settings.LLM_TIMEOUT_SECONDS)
     per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
     if key not in per_loop:
         per_loop[key] = AsyncOpenAI(
-            api_key=key[1], base_url=key[0] or None, timeout=key[2], max_retries=0
+            api_key=key[1],
+            base_url=key[0] or None,
+            timeout=key[2],
+            max_retries=0,
+            http_client=DefaultAioHttpClient(timeout=key[2]),
         )
     return per_loop[key]
 
