@@ -248,8 +248,20 @@ def daphne(*, port: int, env: dict[str, str], name: str = "daphne") -> Iterator[
     """One Daphne process serving voiceai on `port`, ready when it yields."""
     command = [str(BIN_DIR / "daphne"), "-b", "127.0.0.1", "-p", str(port)]
     process = Process(name, [*command, "voiceai.asgi:application"], env)
+    profiler = None
     try:
         process.wait_for(f"http://127.0.0.1:{port}/healthz")
+        if os.environ.get("BENCH_PROFILE"):
+            # BENCH_PROFILE=1: py-spy samples the server; its folded stacks go next to the log.
+            profiler = subprocess.Popen(
+                [str(BIN_DIR / "py-spy"), "record", "--pid", str(process.pid), "--rate", "200", "--gil"]
+                + ["--format", "raw", "--output", str(LOG_DIR / f"{name}.folded")],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         yield process
     finally:
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=60)
         process.stop()
