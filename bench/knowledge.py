@@ -119,20 +119,17 @@ def main() -> int:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     scratch = f"voiceai_bench_{uuid.uuid4().hex[:8]}"
     django.setup()
-    from django.db import connection, connections
+    from django.db import connection
 
-    connection.ensure_connection()
-    base = dict(connection.settings_dict)
+    from bench.servers import database_switched
+
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{scratch}"')
-    connections["default"].close()
-    connections["default"].settings_dict["NAME"] = scratch
     try:
-        return run()
+        with database_switched(scratch):
+            return run()
     finally:
-        connections["default"].close()
-        connections["default"].settings_dict["NAME"] = base["NAME"]
-        with connections["default"].cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
@@ -143,12 +140,11 @@ def run() -> int:
     from knowledge.embeddings import embed_query, embed_texts, embedding_model
     from knowledge.models import Document, KnowledgeBase
     from knowledge.retrieval import (
-        CANDIDATES,
         ef_search,
         passages_search,
         text_candidates,
         text_query,
-        vector_candidates,
+        vector_candidates_sql,
     )
     from knowledge.search_stats import search_stats, search_stats_forget
     from knowledge.services import document_ingest
@@ -212,11 +208,12 @@ def run() -> int:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL hnsw.ef_search = {width:d}")
                 started = time.perf_counter()
-                list(
-                    vector_candidates(
+                cursor.execute(
+                    *vector_candidates_sql(
                         vector=vector, knowledge_base_ids=[knowledge_base.pk], model=model
-                    ).values_list("id", flat=True)[:CANDIDATES]
+                    )
                 )
+                cursor.fetchall()
                 halves["vector half"].append((time.perf_counter() - started) * 1000)
                 started = time.perf_counter()
                 text_candidates(query=query, knowledge_base_ids=[knowledge_base.pk])

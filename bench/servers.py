@@ -80,17 +80,11 @@ def manage(url: str, *arguments: str) -> None:
 def database_prepare(url: str, *, passages: int) -> int:
     """Migrate, seed the demo, and add `passages` synthetic passages (bench.knowledge's) to the
     demo's knowledge base; the number of chunks it then holds."""
-    from django.db import connections
-
     from bench.knowledge import chunks_bulk_load, passage
 
     manage(url, "migrate", "--noinput")
     manage(url, "seed_demo")
-    default = connections["default"]
-    name = default.settings_dict["NAME"]
-    default.close()
-    default.settings_dict["NAME"] = url.rsplit("/", 1)[1]
-    try:
+    with database_switched(url.rsplit("/", 1)[1]):
         from knowledge.embeddings import embed_texts
         from knowledge.models import Chunk, Document
         from profiles.models import PhoneProfile
@@ -106,9 +100,26 @@ def database_prepare(url: str, *, passages: int) -> int:
                 document=holder, texts=texts, vectors=embed_texts(texts), first_ordinal=0
             )
         return Chunk.objects.filter(knowledge_base=knowledge_base).count()
-    finally:
+
+
+@contextmanager
+def database_switched(name: str) -> Iterator[None]:
+    """Django's default connection on database `name` of the same server, for a while."""
+    from django.db import connections
+
+    default = connections["default"]
+    before = default.settings_dict["NAME"]
+
+    def reconnect(to: str) -> None:
         default.close()
-        default.settings_dict["NAME"] = name
+        default.close_pool()  # the pool's connections were opened on the other database
+        default.settings_dict["NAME"] = to
+
+    reconnect(name)
+    try:
+        yield
+    finally:
+        reconnect(before)
 
 
 def database_server_pid(admin_url: str) -> int | None:
@@ -253,9 +264,11 @@ def daphne(*, port: int, env: dict[str, str], name: str = "daphne") -> Iterator[
         process.wait_for(f"http://127.0.0.1:{port}/healthz")
         if os.environ.get("BENCH_PROFILE"):
             # BENCH_PROFILE=1: py-spy samples the server; its folded stacks go next to the log.
+            sampler = [str(BIN_DIR / "py-spy"), "record", "--pid", str(process.pid), "--gil"]
+            folded = LOG_DIR / f"{name}.folded"
+            output = ["--rate", "200", "--format", "raw", "--output", str(folded)]
             profiler = subprocess.Popen(
-                [str(BIN_DIR / "py-spy"), "record", "--pid", str(process.pid), "--rate", "200", "--gil"]
-                + ["--format", "raw", "--output", str(LOG_DIR / f"{name}.folded")],
+                [*sampler, *output],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )

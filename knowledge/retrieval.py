@@ -13,11 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
-from pgvector.django import CosineDistance
 
 from knowledge.embeddings import embed_query, embedding_model
-from knowledge.models import Chunk
 from knowledge.questions import search_text
 from knowledge.search_stats import SearchStats, search_stats
 from knowledge.term_rarity import matching_tsquery, question_lexemes, tsquery_text
@@ -55,16 +52,6 @@ class Passage:
         }
 
 
-def vector_candidates(
-    *, vector: list[float], knowledge_base_ids: list[int], model: str
-) -> QuerySet[Chunk]:
-    return (
-        Chunk.objects.filter(knowledge_base_id__in=knowledge_base_ids, embedding_model=model)
-        .annotate(distance=CosineDistance("embedding", vector))
-        .order_by("distance")
-    )
-
-
 def ef_search(share: float | None) -> int:
     """How wide the HNSW search must be to keep CANDIDATES rows when the knowledge bases
     searched hold `share` of all chunks (the rest are found, then dropped by the filter)."""
@@ -88,6 +75,10 @@ class TextQuery:
     # None when every word of the question is common: the vector half answers alone
 
 
+# A question without a word to search for: the full-text half finds nothing.
+NO_TEXT = TextQuery(ranked="", matched=None)
+
+
 def text_query(
     question: str, language: str = "en", stats: SearchStats | None = None
 ) -> TextQuery | None:
@@ -105,7 +96,17 @@ def text_query(
     )
 
 
-# Raw SQL: the ORM cannot rank the rows of a limited subquery, which is what bounds the work.
+# Raw SQL for both halves and the passages they find, in one statement: the ORM cannot rank
+# the rows of a limited subquery (which is what bounds the full-text half's work), and building
+# three querysets cost more CPU than the searches themselves.
+VECTOR_CANDIDATES_SQL = """
+SELECT id, embedding <=> %(vector)s::vector AS distance
+FROM knowledge_chunk
+WHERE knowledge_base_id = ANY(%(knowledge_base_ids)s) AND embedding_model = %(model)s
+ORDER BY distance
+LIMIT %(limit)s
+"""
+
 TEXT_CANDIDATES_SQL = """
 SELECT id, ts_rank(search_vector, %(ranked)s::tsquery) AS rank
 FROM (
@@ -117,6 +118,29 @@ FROM (
 ORDER BY rank DESC, id
 LIMIT %(limit)s
 """
+
+CANDIDATES_SQL = f"""
+WITH by_vector AS ({VECTOR_CANDIDATES_SQL}), by_text AS ({TEXT_CANDIDATES_SQL})
+SELECT chunk.id, chunk.document_id, document.title, chunk.heading, chunk.text,
+       by_vector.distance, by_text.rank
+FROM knowledge_chunk AS chunk
+JOIN knowledge_document AS document ON document.id = chunk.document_id
+LEFT JOIN by_vector ON by_vector.id = chunk.id
+LEFT JOIN by_text ON by_text.id = chunk.id
+WHERE chunk.id IN (SELECT id FROM by_vector UNION SELECT id FROM by_text)
+"""
+
+
+def vector_candidates_sql(
+    *, vector: list[float], knowledge_base_ids: list[int], model: str, limit: int = CANDIDATES
+) -> tuple[str, dict]:
+    """The vector half as SQL and its parameters: the nearest chunks by cosine distance."""
+    return VECTOR_CANDIDATES_SQL, {
+        "vector": "[" + ",".join(map(str, vector)) + "]",
+        "knowledge_base_ids": list(knowledge_base_ids),
+        "model": model,
+        "limit": limit,
+    }
 
 
 def text_candidates_sql(
@@ -157,47 +181,42 @@ def passages_search(
         return []
     searched = search_text(question, language)
     vector = embed_query(searched)
-    model = embedding_model()
     stats = search_stats()
     with transaction.atomic():
         with connection.cursor() as cursor:
             width = ef_search(stats.share_of(knowledge_base_ids))
             cursor.execute(f"SET LOCAL hnsw.ef_search = {width:d}")
-        query = text_query(searched, language, stats)
-        by_vector = list(
-            vector_candidates(
-                vector=vector, knowledge_base_ids=knowledge_base_ids, model=model
-            ).values_list("id", "distance")[:CANDIDATES]
+        query = text_query(searched, language, stats) or NO_TEXT
+        _, by_vector = vector_candidates_sql(
+            vector=vector, knowledge_base_ids=knowledge_base_ids, model=embedding_model()
         )
-        by_text = (
-            text_candidates(query=query, knowledge_base_ids=knowledge_base_ids)
-            if query is not None and query.matched
-            else []
-        )
+        _, by_text = text_candidates_sql(query=query, knowledge_base_ids=knowledge_base_ids)
+        with connection.cursor() as cursor:
+            cursor.execute(CANDIDATES_SQL, {**by_vector, **by_text})
+            rows = cursor.fetchall()
+    return _fused(rows, top_k)
+
+
+def _fused(rows: list[tuple], top_k: int) -> list[Passage]:
+    """The `top_k` best of both halves' candidates, by reciprocal rank fusion."""
+    by_vector = sorted((row for row in rows if row[5] is not None), key=lambda row: row[5])
+    by_text = sorted((row for row in rows if row[6] is not None), key=lambda r: (-r[6], r[0]))
     scores: dict[int, float] = {}
     for ranked in (by_vector, by_text):
-        for rank, (chunk_id, _) in enumerate(ranked, start=1):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
+        for rank, row in enumerate(ranked, start=1):
+            scores[row[0]] = scores.get(row[0], 0.0) + 1.0 / (RRF_K + rank)
+    found = {row[0]: row for row in rows}
     best = sorted(scores, key=scores.__getitem__, reverse=True)[:top_k]
-    similarity = {chunk_id: 1.0 - distance for chunk_id, distance in by_vector}
-    text_rank = dict(by_text)
-    # Only what a passage shows: not the embedding or the tsvector of each chunk.
-    chunks = (
-        Chunk.objects.select_related("document")
-        .only("id", "document_id", "heading", "text", "document__title")
-        .in_bulk(best)
-    )
     return [
         Passage(
             chunk_id=chunk_id,
-            document_id=chunks[chunk_id].document_id,
-            title=chunks[chunk_id].document.title,
-            heading=chunks[chunk_id].heading,
-            text=chunks[chunk_id].text,
+            document_id=found[chunk_id][1],
+            title=found[chunk_id][2],
+            heading=found[chunk_id][3],
+            text=found[chunk_id][4],
             score=scores[chunk_id],
-            similarity=similarity.get(chunk_id),
-            text_rank=text_rank.get(chunk_id),
+            similarity=None if found[chunk_id][5] is None else 1.0 - found[chunk_id][5],
+            text_rank=found[chunk_id][6],
         )
         for chunk_id in best
-        if chunk_id in chunks
     ]

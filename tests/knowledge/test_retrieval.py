@@ -11,7 +11,7 @@ from knowledge.retrieval import (
     text_candidates,
     text_candidates_sql,
     text_query,
-    vector_candidates,
+    vector_candidates_sql,
 )
 from knowledge.services import document_ingest
 
@@ -137,9 +137,9 @@ def test_both_halves_use_their_indexes(demo_knowledge_base):
     Chunk.objects.filter(document=filler).update(search_vector=SearchVector("text"))
     ids = [demo_knowledge_base.pk]
     vector_plan = explain(
-        vector_candidates(
+        vector_candidates_sql(
             vector=embed_query("parking"), knowledge_base_ids=ids, model=embedding_model()
-        )[:20],
+        ),
         ("enable_seqscan", "enable_sort", "enable_bitmapscan"),
     )
     assert "chunk_embedding_hnsw" in vector_plan, vector_plan
