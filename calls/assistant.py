@@ -111,6 +111,13 @@ def _context_block(passages: list[Passage], language: str) -> str:
     return f"{GROUNDING[base_language(language)]}\n\n{facts or '(no matching facts)'}"
 
 
+def _off_the_call_thread(search):
+    """`search` in a thread of its own, with a pooled connection of its own. Sessions' other
+    database work (transcripts, call state) runs in order on one shared thread; a search only
+    reads, so it need not wait behind that queue, nor hold it up (DESIGN.md §6)."""
+    return database_sync_to_async(search, thread_sensitive=False)
+
+
 def _knowledge_base_ids(profile: PhoneProfile) -> list[int]:
     if not profile.use_knowledge:
         return []
@@ -182,7 +189,7 @@ async def _answer_without_llm(
     outcome.source = "system"
     if not knowledge_base_ids or not history:
         return phrase("no_llm", language)
-    sentences, outcome.passages = await database_sync_to_async(extractive_answer)(
+    sentences, outcome.passages = await _off_the_call_thread(extractive_answer)(
         questions=_questions_to_try(history),
         knowledge_base_ids=knowledge_base_ids,
         language=language,
@@ -220,7 +227,7 @@ async def answer_stream(
     passages = None
     if knowledge_base_ids and history:
         question = await _standalone_question(profile, history, call_sid)
-        passages = await database_sync_to_async(passages_search)(
+        passages = await _off_the_call_thread(passages_search)(
             question=question,
             knowledge_base_ids=knowledge_base_ids,
             top_k=settings.KNOWLEDGE_TOP_K,
