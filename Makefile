@@ -49,7 +49,10 @@ test: $(VENV)/.installed-dev
 	$(PY) manage.py check
 	$(PY) manage.py test
 
+# Relay figures (calls placed as Twilio places them), then retrieval and ingestion; BENCHMARKS.md
+# says what they mean. BENCH_QUICK=1 for a short trial run.
 bench: $(VENV)/.installed-dev
+	$(PY) -m bench.relay
 	$(PY) -m bench.knowledge
 
 lint: $(VENV)/.installed-dev
