@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 
 from calls import llm
 from calls.phrases import base_language, phrase
@@ -115,7 +116,17 @@ def _off_the_call_thread(search):
     """`search` in a thread of its own, with a pooled connection of its own. Sessions' other
     database work (transcripts, call state) runs in order on one shared thread; a search only
     reads, so it need not wait behind that queue, nor hold it up (DESIGN.md §6)."""
-    return database_sync_to_async(search, thread_sensitive=False)
+
+    def searched(**arguments):
+        try:
+            return search(**arguments)
+        finally:
+            # Give the connection back here, in the context the search ran in: Channels'
+            # clean-up after the call does not see it from a worker thread, and the pool
+            # would count it as taken until the thread dies.
+            close_old_connections()
+
+    return database_sync_to_async(searched, thread_sensitive=False)
 
 
 def _knowledge_base_ids(profile: PhoneProfile) -> list[int]:
