@@ -1,14 +1,16 @@
 """The call's transcript and protocol log, written in batches off the relay's hot path.
 
-Frames and turns are recorded in memory as they happen (cheap, no I/O on the event loop) and
-written by a background task every FLUSH_SECONDS in one database round trip, and once more when
-the call ends. A database that is briefly down does not lose them: the batch is kept and tried
-again on the next flush.
+Frames and turns are recorded in memory as they happen (cheap, no I/O on the event loop). One
+writer per event loop writes every call's new rows together, every FLUSH_SECONDS, in one
+database round trip (no timer runs while nothing waits); a call's own flush (when it ends, or
+when staff act on it) writes its rows at once. A database that is briefly down does not lose
+them: they are kept and tried again on the next flush.
 """
 
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.5
 
+PendingTurns = dict[int, tuple[Turn, set[str] | None]]  # id(turn) → (turn, fields to update)
+
 
 class Transcript:
     def __init__(self, on_written: Callable[[list[Turn]], Awaitable[None]] | None = None) -> None:
@@ -31,16 +35,17 @@ class Transcript:
         self.call_sid = "-"
         self.next_sequence = 1
         self._events: list[CallEvent] = []
-        self._turns: dict[int, tuple[Turn, set[str] | None]] = {}  # id(turn) → (turn, fields)
-        self._flusher: asyncio.Task | None = None
+        self._turns: PendingTurns = {}
+        self._writing: asyncio.Future | None = None  # a batch with rows of ours, in flight
+        self._writer: TranscriptWriter | None = None
 
     def attach(self, call: Call, *, next_sequence: int) -> None:
         """The call is known (at setup): earlier events of this socket belong to it too."""
         self.call, self.call_sid, self.next_sequence = call, call.call_sid, next_sequence
         for event in self._events:
             event.call = call
-        if self._flusher is None:
-            self._flusher = asyncio.get_running_loop().create_task(self._flush_forever())
+        self._writer = loop_writer()
+        self._wake()
 
     def event(self, direction: str, type: str, payload: Any) -> None:
         self._events.append(
@@ -52,12 +57,14 @@ class Transcript:
                 created_at=timezone.now(),
             )
         )
+        self._wake()
 
     def turn(self, **fields: Any) -> Turn:
         """A new turn of this call, numbered in order; written with the next flush."""
         turn = Turn(call=self.call, sequence=self.next_sequence, **fields)
         self.next_sequence += 1
         self._turns[id(turn)] = (turn, None)
+        self._wake()
         return turn
 
     def turn_changed(self, turn: Turn, *fields: str) -> None:
@@ -67,41 +74,121 @@ class Transcript:
             return  # not written yet: the insert carries the change
         previous = pending[1] if pending else set()
         self._turns[id(turn)] = (turn, previous | set(fields))
+        self._wake()
 
     async def flush(self) -> None:
-        if not self._events and not self._turns:
-            return
-        events, self._events = self._events, []
-        turns, self._turns = self._turns, {}
-        try:
-            await _write(events, list(turns.values()))
-        except (OperationalError, InterfaceError):
-            # The database is away (restarting, unreachable): keep the batch for the next try.
-            logger.exception("call %s: transcript write failed; will retry", self.call_sid)
-            self._events = events + self._events
-            self._turns = {**turns, **self._turns}
-            return
-        except DatabaseError:
-            # Something in the batch cannot be stored: write what can be, one by one, rather
-            # than retry a batch that can never succeed and would hold back all that follows.
-            logger.exception(
-                "call %s: transcript batch refused; writing it row by row", self.call_sid
-            )
-            await _write_each(events, list(turns.values()), self.call_sid)
-        if turns and self.on_written is not None:
-            written = sorted((turn for turn, _ in turns.values()), key=lambda t: t.sequence)
-            await self.on_written(written)
+        """Write this call's rows now (after any batch of the writer that holds some)."""
+        if self._writing is not None:
+            await asyncio.shield(self._writing)
+        await transcripts_write([self])
 
     async def close(self) -> None:
-        if self._flusher is not None:
-            self._flusher.cancel()
-            self._flusher = None
         await self.flush()
+        self._writer = None
 
-    async def _flush_forever(self) -> None:
-        while True:
+    def _wake(self) -> None:
+        if self._writer is not None:
+            self._writer.wake(self)
+
+    def _take(self) -> tuple[list[CallEvent], PendingTurns]:
+        taken = self._events, self._turns
+        self._events, self._turns = [], {}
+        return taken
+
+    def _give_back(self, events: list[CallEvent], turns: PendingTurns) -> None:
+        """A batch failed: its rows go first in the next one, with any change made since."""
+        merged: PendingTurns = {}
+        for key, (turn, fields) in turns.items():
+            since = self._turns.pop(key, (turn, set()))[1] or set()
+            merged[key] = (turn, None if fields is None else fields | since)
+        self._events = events + self._events
+        self._turns = {**merged, **self._turns}
+        self._wake()
+
+
+class TranscriptWriter:
+    """Writes the transcripts of one event loop that have rows waiting, together."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[int, Transcript] = {}
+        self._task: asyncio.Task | None = None
+
+    def wake(self, transcript: Transcript) -> None:
+        self._waiting[id(transcript)] = transcript
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._write_while_waiting())
+
+    async def _write_while_waiting(self) -> None:
+        while self._waiting:
             await asyncio.sleep(FLUSH_SECONDS)
-            await self.flush()
+            batch, self._waiting = list(self._waiting.values()), {}
+            try:
+                await transcripts_write(batch)
+            except Exception:
+                logger.exception("transcript writer: a batch failed")
+
+
+_writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, TranscriptWriter]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def loop_writer() -> TranscriptWriter:
+    """The running event loop's writer."""
+    loop = asyncio.get_running_loop()
+    writer = _writers.get(loop)
+    if writer is None:
+        writer = _writers[loop] = TranscriptWriter()
+    return writer
+
+
+async def transcripts_write(transcripts: list[Transcript]) -> None:
+    """Write the waiting rows of `transcripts` in one transaction.
+
+    The database away (restarting, unreachable): every row is kept for the next try. A row
+    the database refuses: each call's rows are written one by one instead, rather than retry a
+    batch that can never succeed and would hold back all that follows.
+    """
+    taken = [(t, *t._take()) for t in transcripts]
+    taken = [(t, events, turns) for t, events, turns in taken if events or turns]
+    if not taken:
+        return
+    done = asyncio.get_running_loop().create_future()
+    for transcript, _, _ in taken:
+        transcript._writing = done
+    try:
+        try:
+            await _write(
+                [event for _, events, _ in taken for event in events],
+                [turn for _, _, turns in taken for turn in turns.values()],
+            )
+        except (OperationalError, InterfaceError):
+            logger.exception(
+                "calls %s: transcript write failed; will retry", _sids(t for t, _, _ in taken)
+            )
+            for transcript, events, turns in taken:
+                transcript._give_back(events, turns)
+            return
+        except DatabaseError:
+            logger.exception(
+                "calls %s: transcript batch refused; writing it row by row",
+                _sids(t for t, _, _ in taken),
+            )
+            for transcript, events, turns in taken:
+                await _write_each(events, list(turns.values()), transcript.call_sid)
+    finally:
+        for transcript, _, _ in taken:
+            if transcript._writing is done:
+                transcript._writing = None
+        done.set_result(None)
+    for transcript, _, turns in taken:
+        if turns and transcript.on_written is not None:
+            written = sorted((turn for turn, _ in turns.values()), key=lambda t: t.sequence)
+            await transcript.on_written(written)
+
+
+def _sids(transcripts) -> str:
+    return ", ".join(t.call_sid for t in transcripts)
 
 
 @database_sync_to_async
@@ -142,10 +229,13 @@ def _unsaved(turns: list[Turn]) -> None:
 @database_sync_to_async
 def _write(events: list[CallEvent], turns: list[tuple[Turn, set[str] | None]]) -> None:
     new = [turn for turn, _ in turns if turn.pk is None]
+    changed = [(turn, fields) for turn, fields in turns if turn.pk is not None and fields]
     try:
         with transaction.atomic():
-            for turn, fields in turns:
-                _save_turn(turn, fields)
+            # New turns in one INSERT (PostgreSQL returns their ids), changed ones one by one.
+            Turn.objects.bulk_create(new)
+            for turn, fields in changed:
+                turn.save(update_fields=sorted(fields))
             CallEvent.objects.bulk_create(events)
     except Exception:
         _unsaved(new)

@@ -103,6 +103,32 @@ async def test_turns_said_while_the_database_is_down_are_written_when_it_is_back
     assert len([t for t in await turn_rows() if t.role == TurnRole.ASSISTANT]) >= 3
 
 
+async def test_changes_to_a_turn_while_the_database_is_down_are_all_written(
+    relay_ready, framework_connection_pid
+):
+    name = connection.settings_dict["NAME"]
+    await Twilio.connect()  # a call to attach the transcript to
+    call = await database_sync_to_async(Call.objects.get)()
+    transcript = Transcript()
+    transcript.attach(call, next_sequence=100)
+    answer = transcript.turn(role=TurnRole.ASSISTANT, text="", language="en-US")
+    await transcript.flush()  # written as the answer starts
+
+    await asyncio.to_thread(_database_reachable, name, False, framework_connection_pid)
+    try:
+        answer.text = "We open at eight."
+        transcript.turn_changed(answer, "text")
+        await transcript.flush()  # fails: kept for the next try
+        answer.ms_to_last_text = 420
+        transcript.turn_changed(answer, "ms_to_last_text")
+    finally:
+        await asyncio.to_thread(_database_reachable, name, True, framework_connection_pid)
+    await transcript.close()
+
+    [row] = [t for t in await turn_rows() if t.sequence == 100]
+    assert (row.text, row.ms_to_last_text) == ("We open at eight.", 420)
+
+
 async def test_a_row_that_cannot_be_stored_does_not_take_the_others_with_it(relay_ready):
     await Twilio.connect()  # a call to attach the transcript to
     call = await database_sync_to_async(Call.objects.get)()
