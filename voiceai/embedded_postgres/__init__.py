@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 # PostgreSQL's defaults suit a small machine: 128 MB of shared buffers cannot hold the HNSW
-# index and rows of a 100,000-chunk knowledge base (about 500 MB), and every search then
+# index and rows of a 100,000-chunk knowledge base (about 700 MB), and every search then
 # reads pages from the operating system (retrieval p95 17 ms instead of 9: BENCHMARKS.md).
 SETTINGS = {"shared_buffers": "512MB"}
 
