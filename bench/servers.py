@@ -158,6 +158,15 @@ def usage(pid: int) -> Usage:
     return Usage(cpu, rss)
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, all cores, from /proc/stat: the
+    load generator, the LLM, the database and the server share it."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    total = sum(ticks[:8])  # user … steal (guest time is counted in user already)
+    return (total - idle) / CLOCK_TICKS, total / CLOCK_TICKS
+
+
 def tree_cpu(parent: int) -> float:
     """CPU seconds of `parent`, its children that ended, and its live children: for the
     database server, every backend's work so far."""

@@ -41,8 +41,8 @@ def client() -> AsyncOpenAI:
 
     Building one costs ~36 ms of CPU (it loads the CA bundle). No SDK retries: trying again is
     the fallback model's job, decided by the caller. The SDK's aiohttp transport (the
-    `openai[aiohttp]` extra) instead of its default httpx one: a relayed answer then costs a
-    quarter of the CPU (BENCHMARKS.md).
+    `openai[aiohttp]` extra), which it offers for concurrency, instead of httpx2, whose
+    connection pool is much of a relayed answer's CPU (DESIGN.md §6).
     """
     key = (settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY, settings.LLM_TIMEOUT_SECONDS)
     per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
