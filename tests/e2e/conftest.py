@@ -3,7 +3,6 @@
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -11,31 +10,16 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
 import requests
-from django.db import connection
+
+# One copy of these, shared with the benchmark (which must not import the tests).
+from bench.servers import database_url, free_port  # noqa: F401
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 BIN_DIR = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def database_url(name: str) -> str:
-    """A DATABASE_URL for database `name` on the server the suite uses."""
-    connection.ensure_connection()
-    settings = connection.settings_dict
-    host = quote(settings["HOST"] or "", safe="")
-    port = f":{settings['PORT']}" if settings["PORT"] else ""
-    password = quote(settings["PASSWORD"] or "", safe="")
-    return f"postgresql://{quote(settings['USER'])}:{password}@{host}{port}/{name}"
 
 
 def subprocess_env(**overrides: str) -> dict[str, str]:
